@@ -1,0 +1,96 @@
+"""``SecurityServerClient``: typed calls to one security server's admin API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from backend.api.models import (
+    AlertData,
+    CaOcspDiagnostics,
+    GlobalConfDiagnostics,
+    InitializationStatus,
+    NodeTypeResponse,
+    TimestampingServiceDiagnostics,
+    Token,
+    User,
+    VersionInfo,
+)
+from backend.api.transport import ApiTransport
+
+SOFTWARE_TOKEN_ID = "0"
+
+
+def path_id(value: str) -> str:
+    """An id as one path segment (X-Road ids contain ':' and may contain '/')."""
+    return quote(value, safe=":")
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """What the header shows: who and what the console is talking to."""
+
+    version: VersionInfo
+    node_type: str
+    user: User
+
+
+class SecurityServerClient:
+    """Reads and writes of one security server, over an ``ApiTransport``."""
+
+    def __init__(self, transport: ApiTransport) -> None:
+        self.transport = transport
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    # -- system ------------------------------------------------------------------------------
+
+    async def version(self) -> VersionInfo:
+        return await self.transport.get_model("/system/version", VersionInfo)
+
+    async def node_type(self) -> str:
+        return (await self.transport.get_model("/system/node-type", NodeTypeResponse)).node_type
+
+    async def user(self) -> User:
+        return await self.transport.get_model("/user", User)
+
+    async def identity(self) -> ServerIdentity:
+        return ServerIdentity(
+            version=await self.version(),
+            node_type=await self.node_type(),
+            user=await self.user(),
+        )
+
+    async def initialization_status(self) -> InitializationStatus:
+        return await self.transport.get_model("/initialization/status", InitializationStatus)
+
+    async def alerts(self) -> AlertData:
+        return await self.transport.get_model("/notifications/alerts", AlertData)
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    async def tokens(self) -> list[Token]:
+        return await self.transport.get_model("/tokens", list[Token])
+
+    async def token(self, token_id: str = SOFTWARE_TOKEN_ID) -> Token:
+        return await self.transport.get_model(f"/tokens/{path_id(token_id)}", Token)
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    async def globalconf_diagnostics(self) -> GlobalConfDiagnostics:
+        return await self.transport.get_model("/diagnostics/globalconf", GlobalConfDiagnostics)
+
+    async def timestamping_diagnostics(self) -> list[TimestampingServiceDiagnostics]:
+        return await self.transport.get_model(
+            "/diagnostics/timestamping-services", list[TimestampingServiceDiagnostics]
+        )
+
+    async def ocsp_diagnostics(self) -> list[CaOcspDiagnostics]:
+        return await self.transport.get_model(
+            "/diagnostics/ocsp-responders", list[CaOcspDiagnostics]
+        )
