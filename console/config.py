@@ -20,6 +20,7 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
+from backend.api.trust import normalise_fingerprint
 from backend.errors import KapkaError
 from backend.i18n import _
 from console import paths
@@ -31,12 +32,13 @@ DEFAULT_THEME = "kapka-dark"
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _KEY_REF = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
-_HEX = re.compile(r"[0-9A-Fa-f]{64}")
 _PROFILE_KEYS = ("url", "trust", "certificate", "fingerprint", "api_key_ref", "username", "read_only")
 
 
 class ConfigError(KapkaError):
     """The configuration file or a profile is not usable; the message says what to change."""
+
+    exit_code = 2
 
     def __init__(self, message: str, title: str | None = None) -> None:
         super().__init__(message, title or _("Configuration"))
@@ -44,16 +46,15 @@ class ConfigError(KapkaError):
 
 def normalize_fingerprint(value: str) -> str:
     """``value`` as upper-case hex pairs joined by ':'; accepts any case, with or without ':'."""
-    compact = re.sub(r"[\s:]", "", value)
-    if not _HEX.fullmatch(compact):
+    try:
+        return normalise_fingerprint(value)
+    except ValueError:
         raise ConfigError(
             _(
                 "“{value}” is not a SHA-256 fingerprint. Expected 32 pairs of hexadecimal digits "
                 "separated by “:”, as Kapka shows when it pins a certificate."
             ).format(value=value)
-        )
-    compact = compact.upper()
-    return ":".join(compact[i : i + 2] for i in range(0, 64, 2))
+        ) from None
 
 
 def validate_url(url: str) -> str:

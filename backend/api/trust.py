@@ -35,8 +35,8 @@ def fingerprint_sha256(der: bytes) -> str:
 def normalise_fingerprint(text: str) -> str:
     """Accept a fingerprint with or without colons, any case, with an optional ``SHA256:`` prefix."""
     raw = text.strip().upper().removeprefix("SHA256:").removeprefix("SHA256 FINGERPRINT=")
-    hexdigits = "".join(ch for ch in raw if ch in "0123456789ABCDEF")
-    if len(hexdigits) != 64:
+    hexdigits = "".join(raw.replace(":", "").split())
+    if len(hexdigits) != 64 or any(ch not in "0123456789ABCDEF" for ch in hexdigits):
         raise ValueError(_("A SHA-256 fingerprint has 64 hexadecimal digits."))
     return ":".join(hexdigits[i : i + 2] for i in range(0, 64, 2))
 

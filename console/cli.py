@@ -1,0 +1,84 @@
+"""``kapka``: the command line entry point.
+
+``kapka`` opens the console on the configured profile (or the connect screen on first start);
+``kapka --sandbox`` opens it against an embedded sandbox security server started for it;
+``kapka sandbox …`` runs the sandbox on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backend.errors import KapkaError
+from backend.i18n import _, set_language
+from console import __version__
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# Subcommands, loaded only when used so that `kapka --version` stays instant.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "sandbox": ("backend.sandbox.cli", "run an embedded X-Road sandbox security server"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<10} {_(help_text)}" for name, (_m, help_text)
+                         in SUBCOMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="kapka",
+        description=_("Terminal operator console for X-Road security servers."),
+        epilog=_("commands:\n{commands}\n\nRun 'kapka COMMAND --help' for a command's options.\n"
+                 "Exit codes: 0 success, 1 failure, 2 usage or configuration error, "
+                 "130 interrupted.").format(commands=commands),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kapka {__version__}")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help=_("configuration file (default: $KAPKA_CONFIG, else the user's "
+                               "config dir)"))
+    parser.add_argument("--profile", metavar="NAME", help=_("profile to connect with"))
+    parser.add_argument("--read-only", action="store_true",
+                        help=_("refuse every change to the server"))
+    parser.add_argument("--sandbox", action="store_true",
+                        help=_("start an embedded sandbox security server and connect to it"))
+    parser.add_argument("--sandbox-data", type=Path, metavar="DIR",
+                        help=_("the sandbox's data directory (default: in the user's data dir)"))
+    parser.add_argument("--fresh", action="store_true",
+                        help=_("with --sandbox: delete the sandbox's state and start from scratch"))
+    return parser
+
+
+def run_subcommand(name: str, argv: Sequence[str]) -> int:
+    module_name, _help = SUBCOMMANDS[name]
+    main_fn: Callable[[list[str]], int] = importlib.import_module(module_name).main
+    return main_fn(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language()
+    try:
+        if args_list and args_list[0] in SUBCOMMANDS:
+            return run_subcommand(args_list[0], args_list[1:])
+        args = build_parser().parse_args(args_list)
+        if args.fresh and not args.sandbox:
+            build_parser().error(_("--fresh goes with --sandbox"))
+        from console.launch import run_console
+
+        return run_console(args)
+    except KapkaError as exc:
+        print(f"kapka: {exc.title}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
