@@ -117,7 +117,7 @@ class CertificateDetails(Model, kw_only=True):
 
 
 class TokenCertificate(Model, kw_only=True):
-    ocsp_status: str  # DISABLED, EXPIRED, OCSP_RESPONSE_UNKNOWN/GOOD/SUSPENDED/REVOKED
+    ocsp_status: str | None = None  # DISABLED, EXPIRED, OCSP_RESPONSE_UNKNOWN/GOOD/SUSPENDED/REVOKED
     owner_id: str | None = None
     active: bool = False
     saved_to_configuration: bool = False

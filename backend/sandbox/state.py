@@ -24,6 +24,8 @@ from backend.i18n import _
 from backend.sandbox import db
 from backend.sandbox.errors import SandboxError
 from backend.sandbox.hashing import api_key_digest, hash_secret, verify_secret
+from backend.sandbox.paths import MARKER_NAME, MARKER_TEXT
+from backend.sandbox.paths import reset_data_dir as reset_data_dir  # re-exported
 from backend.sandbox.permissions import ALL_ROLES, SECURITY_SERVER_ROLES, ordered_roles
 from backend.sandbox.pki import Pki, ensure_pki, write_private
 from backend.sandbox.seed import Seed, load_seed
@@ -36,8 +38,6 @@ from backend.sandbox.softtoken import (
 from backend.sandbox.tokenstate import TokenStateMixin
 from backend.sandbox.wire import store_time, utcnow
 
-MARKER_NAME = ".kapka-sandbox"
-MARKER_TEXT = "Kapka sandbox security server data directory\n"
 DATABASE_NAME = "sandbox.db"
 PASSWORD_FILE_NAME = "admin-password"
 ADMIN_USERNAME = "admin"

@@ -30,8 +30,8 @@ CERTIFICATE_STATUSES = (
 
 
 def _not_possible(action: str) -> SandboxError:
-    return SandboxError("action_not_possible", _("This action is not possible now."),
-                        status=409, metadata=[f"{action} is not possible"])
+    return SandboxError("action_not_possible",
+                        _("{action} is not possible now.").format(action=action), status=409)
 
 
 class TokenStateMixin:
@@ -285,7 +285,9 @@ class TokenStateMixin:
         """Have the test CA revoke a certificate; its OCSP status becomes REVOKED."""
         row = self.certificate(cert_hash_)
         serial = str(x509.load_der_x509_certificate(row["der"]).serial_number)
-        x509.ReasonFlags(reason)  # rejects unknown reasons
+        if reason not in x509.ReasonFlags.__members__:
+            raise SandboxError("invalid_parameters", _("Unknown revocation reason."),
+                               metadata=[reason])
         with self.transaction() as connection:
             connection.execute(
                 "UPDATE ca_issued SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
@@ -307,7 +309,7 @@ class TokenStateMixin:
         if row["revoked_at"] is None:
             return ocsp.Registration()
         return ocsp.Registration(parse_time(row["revoked_at"]),
-                                 x509.ReasonFlags(row["revocation_reason"]))
+                                 x509.ReasonFlags[row["revocation_reason"]])
 
     def ocsp_respond(self, request_der: bytes) -> bytes:
         """The test CA's OCSP responder."""

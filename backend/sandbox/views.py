@@ -6,6 +6,7 @@ caller's permissions); ``ocsp_status`` follows ``TokenCertificateConverter.getOc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +162,6 @@ def render_token(state: SandboxState, token: sqlite3.Row) -> dict[str, Any]:
         "saved_to_configuration": bool(token["saved_to_configuration"]),
         "read_only": bool(token["read_only"]),
         "serial_number": token["serial_number"],
-        "token_infos": [],
+        "token_infos": json.loads(token["token_infos"]),
         "possible_actions": token_actions(token),
     }

@@ -1,0 +1,78 @@
+"""``kapka sandbox``: run the sandbox security server in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from backend.errors import KapkaError
+from backend.i18n import _
+from backend.sandbox.paths import default_data_dir, reset_data_dir
+from backend.sandbox.server import SandboxServer
+from backend.sandbox.tls import fingerprint
+
+PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
+DEFAULT_PORT = 4000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kapka sandbox",
+        description=_("Run a sandbox X-Road security server (admin API over HTTPS on "
+                      "127.0.0.1) until interrupted."),
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=_("port to listen on (default {port}; 0 picks a free one)").format(
+                            port=DEFAULT_PORT))
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help=_("data directory (default {path})").format(path=default_data_dir()))
+    parser.add_argument("--admin-password", default=None, metavar="PW",
+                        help=_("password of the admin user (else ${env}, else one is generated on "
+                               "the first start)").format(env=PASSWORD_ENV))
+    parser.add_argument("--reset", action="store_true",
+                        help=_("delete the sandbox data directory first and start afresh"))
+    return parser
+
+
+def _password_line(server: SandboxServer, given: bool) -> str:
+    state = server.state
+    info = server.info
+    if state is not None and state.generated_admin_password is not None and info is not None:
+        return _("Admin password:  {password}  (generated now; also stored in {file})").format(
+            password=state.generated_admin_password, file=info.admin_password_file)
+    if given:
+        return _("Admin password:  as given with --admin-password or ${env}").format(
+            env=PASSWORD_ENV)
+    if info is not None and info.admin_password_file is not None:
+        return _("Admin password:  stored in {file}").format(file=info.admin_password_file)
+    return _("Admin password:  as set on an earlier start")
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``kapka sandbox``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    data_dir: Path = args.data or default_data_dir()
+    password = args.admin_password or os.environ.get(PASSWORD_ENV) or None
+    try:
+        if args.reset and reset_data_dir(data_dir):
+            print(_("Deleted the sandbox data directory {path}.").format(path=data_dir))
+        server = SandboxServer(data_dir, port=args.port, admin_password=password)
+        info = server.start(log_to_stderr=True)
+    except KapkaError as error:
+        print(f"{error.title}: {error.message}", file=sys.stderr)
+        return 1
+    lines = [
+        _("Kapka sandbox security server (X-Road 7.8 admin API)"),
+        _("API:             {url}").format(url=info.base_url),
+        _("Certificate:     {path}").format(path=info.certificate_path),
+        _("SHA-256:         {fingerprint}").format(fingerprint=fingerprint(info.certificate_path)),
+        _("Data directory:  {path}").format(path=info.data_dir),
+        _("Admin user:      {user}").format(user=info.admin_username),
+        _password_line(server, password is not None),
+        _("Serving until interrupted (Ctrl-C)."),
+    ]
+    print("\n".join(lines), flush=True)
+    server.run()
+    return 0
