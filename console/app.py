@@ -1,0 +1,352 @@
+"""``KapkaApp``: the app shell — themes, keys, the connection, the screens, the status line."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.content import Content
+from textual.reactive import var
+from textual.theme import Theme
+from textual.worker import Worker
+
+import console
+from backend.api.client import SecurityServerClient, ServerIdentity
+from backend.api.writes import WriteRequest
+from backend.errors import KapkaError
+from backend.i18n import _
+from console.commands import KapkaCommands
+from console.config import Config, Profile
+from console.connector import Connector
+from screens.base import describe_exception, report_worker_error
+from screens.connect import ConnectScreen
+from screens.connecting import ConnectingScreen
+from screens.dashboard import DashboardScreen
+from screens.help import HelpScreen
+from screens.passphrase import PassphraseScreen
+from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.server_header import HeaderInfo
+from screens.widgets.status_line import AlertsInfo
+
+THEMES_FILE = "kapka_themes.toml"
+DARK_THEME, LIGHT_THEME = "kapka-dark", "kapka-light"
+
+
+def themes_dir() -> Path:
+    """``themes/``: shipped inside the wheel as ``console/themes``, beside ``console/`` in a checkout."""
+    here = Path(console.__file__).parent
+    shipped = here / "themes"
+    return shipped if shipped.is_dir() else here.parent / "themes"
+
+
+def load_themes(path: Path | None = None) -> list[Theme]:
+    """The themes defined in ``kapka_themes.toml`` (one table per theme, Theme's fields as keys)."""
+    path = path or themes_dir() / THEMES_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise KapkaError(_("Kapka could not read its themes from {path}: {error}. Reinstall "
+                           "Kapka.").format(path=path, error=error), _("Themes")) from error
+    themes = []
+    for name, fields in data.items():
+        try:
+            themes.append(Theme(name=name, **fields))
+        except (TypeError, ValueError) as error:
+            raise KapkaError(_("Theme {name} in {path} is not valid: {error}").format(
+                name=name, path=path, error=error), _("Themes")) from error
+    return themes
+
+
+class KapkaApp(App[int]):
+    """The console: one connection to one security server at a time."""
+
+    TITLE = "Kapka"
+    CSS_PATH = str(themes_dir() / "kapka.tcss")
+    COMMANDS = App.COMMANDS | {KapkaCommands}
+    ALERTS_INTERVAL: ClassVar[float] = 30.0  # X-Road limits requests per minute; not faster
+
+    BINDINGS = [
+        Binding("q", "quit", _("Quit"), id="app.quit", tooltip=_("Leave Kapka")),
+        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True, id="app.quit_now"),
+        Binding("question_mark,f1", "help", _("Help"), id="app.help",
+                tooltip=_("Every key of this screen")),
+        Binding("c", "connect_screen", _("Connect"), id="app.connect",
+                tooltip=_("Switch profile or connect to another server")),
+        Binding("ctrl+t", "toggle_theme", _("Theme"), show=False, id="app.theme",
+                tooltip=_("Switch between the dark and the light theme")),
+        Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True,
+                id="app.command_palette"),
+    ]
+
+    header_info: var[HeaderInfo] = var(HeaderInfo())
+    alerts_info: var[AlertsInfo | None] = var(None)
+
+    def __init__(self, *, connector: Connector, config: Config, profile_name: str | None = None,
+                 client: SecurityServerClient | None = None, profile_label: str | None = None,
+                 read_only: bool = False) -> None:
+        super().__init__()
+        self.connector = connector
+        self.config = config
+        self.profile_name = profile_name
+        self.profile: Profile | None = None
+        self.profile_label = profile_label
+        self.server: SecurityServerClient | None = None
+        self.identity: ServerIdentity | None = None
+        self._initial_client = client
+        self._owns_server = False
+        self._read_only = read_only
+
+    # -- state the screens read -------------------------------------------------------------
+
+    @property
+    def journal(self) -> Any:
+        return self.connector.journal
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only or self.connector.is_read_only(self.profile)
+
+    # -- start ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._apply_themes()
+        self.set_keymap(dict(self.config.keymap))
+        self.connector.confirmer = self.confirm_write
+        self.header_info = HeaderInfo(read_only=self.read_only)
+        if self._initial_client is not None:
+            client, self._initial_client = self._initial_client, None
+            if client.transport.confirmer is None:
+                client.transport.confirmer = self.confirm_write
+            self._use_server(client, None, profile=None, label=self.profile_label or "",
+                             owned=False)
+            self.load_identity()
+            return
+        profile = self.config.profile(self.profile_name)
+        if profile is not None:
+            self.connect_profile(profile.name)
+        elif self.profile_name is not None:
+            self.show_connect(error=KapkaError(
+                _("There is no profile named {name} in {file}. Connect here to create it.").format(
+                    name=self.profile_name, file=self.config.path), _("Unknown profile")))
+        else:
+            self.show_connect()
+
+    def _apply_themes(self) -> None:
+        try:
+            for theme in load_themes():
+                self.register_theme(theme)
+        except KapkaError as error:
+            self.notify(error.message, title=error.title, severity="error", markup=False)
+            return
+        wanted = self.config.theme or DARK_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.theme = DARK_THEME
+            self.notify(_("There is no theme {name}; using {default}. Themes: {names}.").format(
+                name=wanted, default=DARK_THEME, names=", ".join(sorted(self.available_themes))),
+                title=_("Theme"), severity="warning", markup=False)
+
+    # -- screens ----------------------------------------------------------------------------
+
+    def _show_main(self, screen: Any) -> None:
+        """Make ``screen`` the one main screen (anything above it is closed)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_dashboard(self) -> None:
+        self._show_main(DashboardScreen())
+
+    def show_connect(self, *, error: KapkaError | tuple[str, str] | None = None,
+                     profile: Profile | None = None, retry_profile: str | None = None) -> None:
+        self._show_main(ConnectScreen(profile=profile, error=error, retry_profile=retry_profile))
+
+    def action_connect_screen(self) -> None:
+        """Switch profile: over the dashboard when connected (escape goes back), else the main."""
+        if isinstance(self.screen, ConnectScreen):
+            return
+        self.workers.cancel_group(self, "connect")
+        if self.server is not None:
+            self.push_screen(ConnectScreen(profile=self.profile))
+        else:
+            self.show_connect(profile=self.config.profile(self.profile_name))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_refresh_dashboard(self) -> None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DashboardScreen):
+                screen.action_refresh()
+                return
+        if self.server is not None:
+            self.show_dashboard()
+
+    def action_set_theme(self, name: str) -> None:
+        self.theme = name
+        if self.config.theme != name:
+            self.config.theme = name
+            try:
+                self.config.save()
+            except KapkaError as error:
+                self.notify(error.message, title=error.title, severity="warning", markup=False)
+
+    def action_toggle_theme(self) -> None:
+        self.action_set_theme(LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME)
+
+    # -- connection -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def connect_profile(self, name: str) -> None:
+        """Connect with a saved profile; on failure the connect screen says why, with Retry."""
+        profile = self.config.profile(name)
+        if profile is None:
+            self.show_connect(error=KapkaError(
+                _("There is no profile named {name}.").format(name=name), _("Unknown profile")))
+            return
+        self.profile_name = name
+        self.header_info = HeaderInfo(profile=profile.name, url=profile.url, state="connecting",
+                                      read_only=self._read_only or
+                                      self.connector.is_read_only(profile))
+        self._show_main(ConnectingScreen(profile.name, profile.url))
+        store = self.connector.secrets
+        try:
+            # no secrets file yet: nothing to unlock, and the missing key is said below
+            if store.file_exists and not await self.ensure_secrets_unlocked():
+                raise KapkaError(
+                    _("Kapka's secrets file stays locked, so there is no API key for profile "
+                      "{name}. Retry and type the passphrase, or paste a key here.").format(
+                        name=profile.name), _("Secrets locked"))
+            client, identity = await self.connector.connect(profile)
+        except Exception as error:  # shown on the connect screen, never as a traceback
+            title, message = describe_exception(error)
+            self.header_info = dataclasses.replace(self.header_info, state="failed")
+            self.show_connect(error=(title, message), profile=profile, retry_profile=profile.name)
+            return
+        self.connection_established(client, identity, profile=profile, label=profile.name)
+
+    def give_up_connecting(self) -> None:
+        self.workers.cancel_group(self, "connect")
+        self.header_info = dataclasses.replace(self.header_info, state="disconnected")
+        self.show_connect(profile=self.config.profile(self.profile_name))
+
+    def connection_established(self, client: SecurityServerClient, identity: ServerIdentity, *,
+                               profile: Profile | None, label: str) -> None:
+        """A working connection: make it current and show the dashboard."""
+        self._use_server(client, identity, profile=profile, label=label, owned=True)
+
+    def _use_server(self, client: SecurityServerClient, identity: ServerIdentity | None, *,
+                    profile: Profile | None, label: str, owned: bool) -> None:
+        previous, previous_owned = self.server, self._owns_server
+        self.server, self._owns_server = client, owned
+        self.profile = profile
+        if profile is not None:
+            self.profile_name = profile.name
+        self.profile_label = label
+        self.identity = None
+        self.header_info = HeaderInfo(profile=label or None, url=client.base_url,
+                                      state="connecting", read_only=self.read_only)
+        if identity is not None:
+            self._apply_identity(identity)
+        self.alerts_info = None
+        self.refresh_bindings()
+        self.show_dashboard()
+        self.poll_alerts()
+        if previous is not None and previous is not client and previous_owned:
+            self.run_worker(previous.aclose(), group="close", exit_on_error=False)
+
+    def _apply_identity(self, identity: ServerIdentity) -> None:
+        self.identity = identity
+        self.header_info = dataclasses.replace(
+            self.header_info, state="connected", version=identity.version.version,
+            node_type=identity.node_type, username=identity.user.username)
+
+    def note_initialisation(self, initialised: bool, server_id: str | None) -> None:
+        """The dashboard learned whether the server is initialised, and maybe its id."""
+        self.header_info = dataclasses.replace(self.header_info, initialised=initialised,
+                                               server_id=server_id)
+
+    def refresh_identity(self) -> None:
+        if self.server is not None and self.identity is None:
+            self.load_identity()
+
+    @work(exclusive=True, group="identity", exit_on_error=False)
+    async def load_identity(self) -> None:
+        client = self.server
+        if client is None:
+            return
+        try:
+            identity = await client.identity()
+        except KapkaError:
+            if client is self.server:  # the dashboard shows the reason in its own panel
+                self.header_info = dataclasses.replace(self.header_info, state="failed")
+            return
+        if client is self.server:
+            self._apply_identity(identity)
+
+    @work(exclusive=True, group="alerts", exit_on_error=False)
+    async def poll_alerts(self) -> None:
+        """``GET /notifications/alerts`` now and every ALERTS_INTERVAL seconds."""
+        while (client := self.server) is not None:
+            try:
+                data = await client.alerts()
+            except KapkaError as error:
+                info = AlertsInfo(error_title=error.title, error_message=error.message,
+                                  checked_at=datetime.now(UTC))
+            else:
+                info = AlertsInfo.from_data(data, checked_at=datetime.now(UTC))
+            if client is not self.server:
+                return
+            self.alerts_info = info
+            await asyncio.sleep(self.ALERTS_INTERVAL)
+
+    # -- asking the operator (from workers) -------------------------------------------------
+
+    async def ensure_secrets_unlocked(self) -> bool:
+        """Ask for the secrets file's passphrase if it is locked; False if the operator cancels."""
+        store = self.connector.secrets
+        problem: str | None = None
+        while store.needs_unlock:
+            passphrase = await self.push_screen_wait(PassphraseScreen(
+                where=store.backend_description, create=not store.file_exists, error=problem))
+            if passphrase is None:
+                return False
+            try:
+                await self.connector.unlock_secrets(passphrase)
+            except KapkaError as error:
+                problem = error.message
+        return True
+
+    async def confirm_write(self, request: WriteRequest) -> bool:
+        """The transport's confirmer: a dangerous change is sent only after the operator agrees."""
+        server = self.server.base_url if self.server is not None else _("the server")
+        effect = Content.assemble(
+            _("Kapka will send this change to {server}:").format(server=server), "\n\n",
+            (request.summary, "bold"), "\n", (f"{request.method} {request.path}", "$text-muted"))
+        acknowledgement = _("delete") if request.method == "DELETE" else None
+        return bool(await self.push_screen_wait(ConfirmDialog(
+            _("Confirm change"), effect, confirm_label=_("Send"), acknowledgement=acknowledgement)))
+
+    # -- errors and the end -----------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
+
+    async def action_quit(self) -> None:
+        self.exit(0, return_code=0)
+
+    async def on_unmount(self) -> None:
+        if self.server is not None and self._owns_server:
+            await self.server.aclose()

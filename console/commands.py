@@ -1,0 +1,79 @@
+"""The command palette's Kapka commands, named "area: verb"; nothing dangerous in read-only mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from backend.i18n import _
+
+
+@dataclass(frozen=True)
+class KapkaCommand:
+    name: str
+    help: str
+    callback: Callable[[], Any]
+    dangerous: bool = False  # changes a server: not offered in read-only mode
+
+
+def kapka_commands(app: Any) -> list[KapkaCommand]:
+    """The commands that make sense now, for the palette (and for tests)."""
+    commands: list[KapkaCommand] = []
+    if app.server is not None:
+        commands.append(KapkaCommand(_("dashboard: refresh"),
+                                     _("Load the dashboard again from the server"),
+                                     app.action_refresh_dashboard))
+        commands.append(KapkaCommand(_("dashboard: show"), _("Go to the dashboard"),
+                                     app.show_dashboard))
+    commands.append(KapkaCommand(_("connection: switch profile / connect screen"),
+                                 _("Connect to another server or change this profile"),
+                                 app.action_connect_screen))
+    for name, profile in sorted(app.config.profiles.items()):
+        commands.append(KapkaCommand(
+            _("connection: connect with profile {name}").format(name=name),
+            profile.url, partial(app.connect_profile, name)))
+    commands.append(KapkaCommand(
+        _("connection: create an API key with a password"),
+        _("On the server itself: a new key through /api-keys (changes the server)"),
+        partial(_open_create_key, app), dangerous=True))
+    commands.append(KapkaCommand(_("theme: dark"), _("Kapka's dark theme"),
+                                 partial(app.action_set_theme, "kapka-dark")))
+    commands.append(KapkaCommand(_("theme: light"), _("Kapka's light theme"),
+                                 partial(app.action_set_theme, "kapka-light")))
+    commands.append(KapkaCommand(_("app: help"), _("Every key of the current screen"),
+                                 app.action_help))
+    commands.append(KapkaCommand(_("app: quit"), _("Leave Kapka"), partial(app.exit, 0)))
+    if app.read_only:
+        commands = [command for command in commands if not command.dangerous]
+    return commands
+
+
+def _open_create_key(app: Any) -> None:
+    app.action_connect_screen()
+    app.call_after_refresh(_select_create_key, app)
+
+
+def _select_create_key(app: Any) -> None:
+    action = getattr(app.screen, "action_create_key", None)
+    if callable(action):
+        action()
+
+
+class KapkaCommands(Provider):
+    """Kapka's own commands in the palette (ctrl+p)."""
+
+    async def discover(self) -> Hits:
+        for command in kapka_commands(self.app):
+            yield DiscoveryHit(command.name, command.callback, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in kapka_commands(self.app):
+            score = matcher.match(command.name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.name), command.callback,
+                          help=command.help)
