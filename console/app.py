@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tomllib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -18,22 +19,19 @@ from textual.theme import Theme
 from textual.worker import Worker
 
 import console
-from backend.api.client import SecurityServerClient, ServerIdentity
-from backend.api.writes import WriteRequest
 from backend.errors import KapkaError
 from backend.i18n import _
 from console.commands import KapkaCommands
 from console.config import Config, Profile
-from console.connector import Connector
 from screens.base import describe_exception, report_worker_error
-from screens.connect import ConnectScreen
-from screens.connecting import ConnectingScreen
 from screens.dashboard import DashboardScreen
-from screens.help import HelpScreen
-from screens.passphrase import PassphraseScreen
-from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.server_header import HeaderInfo
 from screens.widgets.status_line import AlertsInfo
+
+if TYPE_CHECKING:
+    from backend.api.client import SecurityServerClient, ServerIdentity
+    from backend.api.writes import WriteRequest
+    from console.connector import Connector
 
 THEMES_FILE = "kapka_themes.toml"
 DARK_THEME, LIGHT_THEME = "kapka-dark", "kapka-light"
@@ -90,7 +88,9 @@ class KapkaApp(App[int]):
 
     def __init__(self, *, connector: Connector, config: Config, profile_name: str | None = None,
                  client: SecurityServerClient | None = None, profile_label: str | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False,
+                 pending_client: Callable[[], Awaitable[SecurityServerClient]] | None = None,
+                 ) -> None:
         super().__init__()
         self.connector = connector
         self.config = config
@@ -100,8 +100,13 @@ class KapkaApp(App[int]):
         self.server: SecurityServerClient | None = None
         self.identity: ServerIdentity | None = None
         self._initial_client = client
+        self._pending_client = pending_client
+        # True while a client is on its way (``pending_client``): the dashboard waits for it
+        self.server_pending = pending_client is not None
         self._owns_server = False
         self._read_only = read_only
+        self._theme_problem: tuple[str, str] | None = None
+        self._apply_themes()  # before the first screen: a theme change later restyles everything
 
     # -- state the screens read -------------------------------------------------------------
 
@@ -116,10 +121,18 @@ class KapkaApp(App[int]):
     # -- start ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._apply_themes()
+        if self._theme_problem is not None:
+            title, message = self._theme_problem
+            self.notify(message, title=title, severity="warning", markup=False)
         self.set_keymap(dict(self.config.keymap))
         self.connector.confirmer = self.confirm_write
         self.header_info = HeaderInfo(read_only=self.read_only)
+        if self._pending_client is not None:
+            self.header_info = HeaderInfo(profile=self.profile_label, state="connecting",
+                                          read_only=self.read_only)
+            self.show_dashboard()
+            self.await_pending_client()
+            return
         if self._initial_client is not None:
             client, self._initial_client = self._initial_client, None
             if client.transport.confirmer is None:
@@ -143,16 +156,16 @@ class KapkaApp(App[int]):
             for theme in load_themes():
                 self.register_theme(theme)
         except KapkaError as error:
-            self.notify(error.message, title=error.title, severity="error", markup=False)
+            self._theme_problem = (error.title, error.message)
             return
         wanted = self.config.theme or DARK_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
             self.theme = DARK_THEME
-            self.notify(_("There is no theme {name}; using {default}. Themes: {names}.").format(
-                name=wanted, default=DARK_THEME, names=", ".join(sorted(self.available_themes))),
-                title=_("Theme"), severity="warning", markup=False)
+            self._theme_problem = (_("Theme"), _(
+                "There is no theme {name}; using {default}. Themes: {names}.").format(
+                name=wanted, default=DARK_THEME, names=", ".join(sorted(self.available_themes))))
 
     # -- screens ----------------------------------------------------------------------------
 
@@ -170,10 +183,14 @@ class KapkaApp(App[int]):
 
     def show_connect(self, *, error: KapkaError | tuple[str, str] | None = None,
                      profile: Profile | None = None, retry_profile: str | None = None) -> None:
+        from screens.connect import ConnectScreen
+
         self._show_main(ConnectScreen(profile=profile, error=error, retry_profile=retry_profile))
 
     def action_connect_screen(self) -> None:
         """Switch profile: over the dashboard when connected (escape goes back), else the main."""
+        from screens.connect import ConnectScreen
+
         if isinstance(self.screen, ConnectScreen):
             return
         self.workers.cancel_group(self, "connect")
@@ -183,6 +200,8 @@ class KapkaApp(App[int]):
             self.show_connect(profile=self.config.profile(self.profile_name))
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -211,6 +230,8 @@ class KapkaApp(App[int]):
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect_profile(self, name: str) -> None:
         """Connect with a saved profile; on failure the connect screen says why, with Retry."""
+        from screens.connecting import ConnectingScreen
+
         profile = self.config.profile(name)
         if profile is None:
             self.show_connect(error=KapkaError(
@@ -236,6 +257,27 @@ class KapkaApp(App[int]):
             self.show_connect(error=(title, message), profile=profile, retry_profile=profile.name)
             return
         self.connection_established(client, identity, profile=profile, label=profile.name)
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def await_pending_client(self) -> None:
+        """Take the client that was being prepared at start-up (``kapka --sandbox``)."""
+        factory, self._pending_client = self._pending_client, None
+        assert factory is not None
+        try:
+            client = await factory()
+        except Exception as error:  # shown on the dashboard, never as a traceback
+            self.server_pending = False
+            self.header_info = dataclasses.replace(self.header_info, state="failed")
+            title, message = describe_exception(error)
+            for screen in self.screen_stack:
+                if isinstance(screen, DashboardScreen):
+                    screen.show_problem(title, message)
+            return
+        self.server_pending = False
+        if client.transport.confirmer is None:
+            client.transport.confirmer = self.confirm_write
+        self._use_server(client, None, profile=None, label=self.profile_label or "", owned=True)
+        self.load_identity()
 
     def give_up_connecting(self) -> None:
         self.workers.cancel_group(self, "connect")
@@ -316,6 +358,8 @@ class KapkaApp(App[int]):
 
     async def ensure_secrets_unlocked(self) -> bool:
         """Ask for the secrets file's passphrase if it is locked; False if the operator cancels."""
+        from screens.passphrase import PassphraseScreen
+
         store = self.connector.secrets
         problem: str | None = None
         while store.needs_unlock:
@@ -331,6 +375,8 @@ class KapkaApp(App[int]):
 
     async def confirm_write(self, request: WriteRequest) -> bool:
         """The transport's confirmer: a dangerous change is sent only after the operator agrees."""
+        from screens.widgets.confirm import ConfirmDialog
+
         server = self.server.base_url if self.server is not None else _("the server")
         effect = Content.assemble(
             _("Kapka will send this change to {server}:").format(server=server), "\n\n",

@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.api.credentials import Secret
 from backend.api.writes import WriteEvent
 from backend.errors import KapkaError
 from backend.i18n import _
+from backend.secret import Secret
 from console import paths
-from console.secrets import is_secret_name
+from console.secretnames import is_secret_name
 
 REDACTED = "********"
 _TAIL_BLOCK = 64 * 1024

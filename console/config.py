@@ -12,19 +12,18 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-import tomlkit
-from tomlkit.exceptions import ParseError
-from tomlkit.items import Table
-from tomlkit.toml_document import TOMLDocument
-
-from backend.api.trust import normalise_fingerprint
+from backend.api.fingerprints import normalise_fingerprint
 from backend.errors import KapkaError
 from backend.i18n import _
 from console import paths
-from console.secrets import find_secret_key
+from console.secretnames import find_secret_key
+
+if TYPE_CHECKING:  # tomlkit is imported when a file is read or written, not at start-up
+    from tomlkit.items import Table
+    from tomlkit.toml_document import TOMLDocument
 
 Trust = Literal["file", "pinned"]
 TRUST_VALUES: tuple[str, ...] = get_args(Trust)
@@ -170,9 +169,11 @@ class Config:
                     "move it aside to start with an empty configuration."
                 ).format(file=path, offset=error.start)
             ) from error
+        import tomlkit
+
         try:
             document = tomlkit.parse(text)
-        except ParseError as error:
+        except tomlkit.exceptions.ParseError as error:
             reason = str(error).rsplit(" at line ", 1)[0]
             raise ConfigError(
                 _(
@@ -215,10 +216,14 @@ class Config:
 
     def dumps(self) -> str:
         """The file's text as ``save()`` would write it."""
+        import tomlkit
+
         return tomlkit.dumps(self._updated_document())
 
     def save(self) -> None:
         """Write the file atomically (mode 0600, directory 0700), keeping the operator's comments."""
+        import tomlkit
+
         document = self._updated_document()
         text = tomlkit.dumps(document)
         try:
@@ -235,6 +240,8 @@ class Config:
     def _updated_document(self) -> TOMLDocument:
         """The loaded document with this object's values applied; keys a file leaves out stay out
         while they hold their default value, so a round trip changes nothing."""
+        import tomlkit
+
         for name, profile in self.profiles.items():
             if name != profile.name:
                 raise ValueError(f"profile {profile.name!r} stored under {name!r}")
@@ -266,6 +273,8 @@ class Config:
 
 
 def _new_document() -> TOMLDocument:
+    import tomlkit
+
     document = tomlkit.document()
     header = _(
         "Kapka configuration: connection profiles for X-Road security servers and console "
@@ -280,6 +289,8 @@ def _new_document() -> TOMLDocument:
 
 
 def _table(container: Any, key: str, super_table: bool = False) -> Table:
+    import tomlkit
+
     existing = container.get(key)
     if existing is None:
         existing = tomlkit.table(is_super_table=super_table or None)

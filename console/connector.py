@@ -14,40 +14,28 @@ import ipaddress
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-import msgspec
-from cryptography.hazmat.primitives.serialization import Encoding
-
-from backend.api import apikeys
-from backend.api.client import SecurityServerClient, ServerIdentity
-from backend.api.credentials import Secret
 from backend.api.errors import NotFound, PermissionDenied, TlsTrustError
+from backend.api.fingerprints import DEFAULT_SERVER_CERTIFICATE, fingerprint_sha256
 from backend.api.models import ROLES
-from backend.api.transport import ApiTransport
-from backend.api.trust import (
-    DEFAULT_SERVER_CERTIFICATE,
-    ServerCertificate,
-    TlsTrust,
-    fingerprint_sha256,
-    probe_server_certificate,
-)
-from backend.api.writes import Confirmer, WriteObserver, WriteRequest
 from backend.errors import KapkaError
 from backend.i18n import _
+from backend.secret import Secret
 from console import paths
 from console.config import Config, Profile, validate_url
-from console.secrets import SecretStore
+
+if TYPE_CHECKING:  # the HTTP and TLS stack is imported when first used, after the first paint
+    import httpx
+
+    from backend.api.client import SecurityServerClient, ServerIdentity
+    from backend.api.transport import ApiTransport
+    from backend.api.trust import ServerCertificate, TlsTrust
+    from backend.api.writes import Confirmer, WriteObserver, WriteRequest
+    from console.secrets import SecretStore
 
 API_PATH = "/api/v1"
-
-
-class _CurrentServer(msgspec.Struct, kw_only=True):
-    """``SecurityServer`` from ``GET /security-servers?current_server=true`` (the fields used)."""
-
-    id: str
-    server_code: str | None = None
 
 
 def api_base_url(url: str) -> str:
@@ -84,18 +72,25 @@ class Connector:
     def __init__(
         self,
         config: Config,
-        secrets: SecretStore,
+        secrets: SecretStore | Callable[[], SecretStore],
         journal: WriteObserver | None = None,
         *,
         read_only: bool = False,
         http_transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.config = config
-        self.secrets = secrets
+        self._secrets = secrets
         self.journal = journal
         self.read_only = read_only
         self.http_transport_factory = http_transport_factory
         self.confirmer: Confirmer | None = None
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The secret store; made on first use when given as a factory (it probes the keyring)."""
+        if callable(self._secrets):
+            self._secrets = self._secrets()
+        return self._secrets
 
     # -- what the screens ask ----------------------------------------------------------------
 
@@ -140,6 +135,8 @@ class Connector:
 
     def check_certificate_file(self, path: str) -> TlsTrust:
         """A certificate file the operator named, checked to be readable and a certificate."""
+        from backend.api.trust import TlsTrust
+
         trust = TlsTrust(Path(path).expanduser())
         trust.load()
         return trust
@@ -148,6 +145,8 @@ class Connector:
 
     async def probe(self, url: str) -> ServerCertificate:
         """The certificate the server presents, for the operator to compare (nothing is sent)."""
+        from backend.api.trust import probe_server_certificate
+
         return await probe_server_certificate(api_base_url(url))
 
     def pin(self, profile_name: str, certificate: ServerCertificate) -> tuple[str, str]:
@@ -162,6 +161,8 @@ class Connector:
 
     def pending_trust(self, profile_name: str, certificate: ServerCertificate) -> TlsTrust:
         """Trust ``certificate`` for trying a connection, without pinning it yet."""
+        from backend.api.trust import TlsTrust
+
         path = self._pending_path(profile_name)
         paths.atomic_write_private(path, certificate.pem.encode("ascii"))
         return TlsTrust(path, certificate.fingerprint)
@@ -175,6 +176,10 @@ class Connector:
         return paths.trust_dir() / f".{profile_name}.pem.pending"
 
     def trust_for(self, profile: Profile) -> TlsTrust:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from backend.api.trust import TlsTrust
+
         if profile.trust == "file":
             return TlsTrust(Path(profile.certificate or "").expanduser())
         if not profile.fingerprint:
@@ -216,6 +221,8 @@ class Connector:
         wanted = list(roles)
         if not wanted:
             raise KapkaError(_("Choose at least one role for the new API key."), _("No role chosen"))
+        from backend.api import apikeys
+
         transport = self._transport(base, None, trust, read_only=self.is_read_only())
         async with transport:
             _listing, key = await apikeys.create_api_key(transport, username,
@@ -247,6 +254,8 @@ class Connector:
 
     def _transport(self, base_url: str, api_key: Secret | None, trust: TlsTrust | None, *,
                    read_only: bool, profile: Profile | None = None) -> ApiTransport:
+        from backend.api.transport import ApiTransport
+
         return ApiTransport(
             base_url,
             api_key=api_key,
@@ -272,6 +281,8 @@ class Connector:
                       api_key: Secret | str | None = None) -> tuple[SecurityServerClient,
                                                                     ServerIdentity]:
         """Build the client and prove it works with ``client.identity()``."""
+        from backend.api.client import SecurityServerClient
+
         key = as_secret(api_key) if api_key is not None else await self.api_key_for(profile)
         client = SecurityServerClient(self.transport_for(profile, key))
         try:
@@ -347,15 +358,14 @@ class Connector:
             _("Saved profile {name} for {url}").format(name=profile.name, url=profile.url),
             profile=profile.name, url=profile.url, trust=profile.trust,
             fingerprint=profile.fingerprint, api_key_ref=profile.api_key_ref,
-            key_stored_in=self.secrets.backend_description if api_key is not None else None,
+            stored_in=self.secrets.backend_description if api_key is not None else None,
             read_only=profile.read_only,
         )
 
     async def server_id(self, client: SecurityServerClient) -> str | None:
         """The security server's own id (INSTANCE:CLASS:CODE:SERVERCODE), if the server says."""
         try:
-            servers = await client.transport.get_model(
-                "/security-servers", list[_CurrentServer], params={"current_server": "true"})
+            servers = await client.security_servers(current_server=True)
         except (NotFound, PermissionDenied):
             return None
         return servers[0].id if servers else None

@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from backend.i18n import _, set_language
+
+if TYPE_CHECKING:
+    from console.config import Config
+    from console.sandbox_session import EmbeddedSandbox
+    from console.secrets import SecretStore
 
 
 def run_console(args: argparse.Namespace) -> int:
     from console import paths
-    from console.app import KapkaApp
-    from console.audit import AuditJournal
     from console.config import Config, ConfigError
-    from console.connector import Connector
-    from console.secrets import SecretStore
 
     config = Config.load(args.config)
-    if config.language:
+    if config.language:  # before the app's modules are imported: their labels are translated then
         set_language(config.language)
-    read_only = bool(args.read_only or config.read_only)
-    secrets = SecretStore()
 
     if args.sandbox:
         from console.sandbox_session import EmbeddedSandbox
 
-        journal = AuditJournal(profile="sandbox")
-        connector = Connector(config, secrets, journal, read_only=read_only)
-        data_dir = args.sandbox_data or paths.sandbox_data_dir()
-        with EmbeddedSandbox(data_dir, fresh=args.fresh, journal=journal) as sandbox:
-            app = KapkaApp(connector=connector, config=config,
-                           client=sandbox.client(read_only=read_only),
-                           profile_label="sandbox", read_only=read_only)
-            app.run()
-            return app.return_code or 0
+        # the sandbox starts in its own process while this one loads the user interface
+        sandbox = EmbeddedSandbox(args.sandbox_data or paths.sandbox_data_dir(), fresh=args.fresh)
+        sandbox.start()
+        try:
+            return _run_app(args, config, sandbox=sandbox)
+        finally:
+            sandbox.close()
 
     profile = config.profile(args.profile)
     if args.profile and profile is None:
@@ -42,10 +40,37 @@ def run_console(args: argparse.Namespace) -> int:
                 names=", ".join(sorted(config.profiles)) or _("none yet")),
             _("Unknown profile"),
         )
-    journal = AuditJournal(profile=profile.name if profile else None,
-                           server_url=profile.url if profile else None)
-    connector = Connector(config, secrets, journal, read_only=read_only)
-    app = KapkaApp(connector=connector, config=config, profile_name=args.profile,
-                   read_only=read_only)
+    return _run_app(args, config)
+
+
+def _run_app(args: argparse.Namespace, config: Config, *,
+             sandbox: EmbeddedSandbox | None = None) -> int:
+    from console.app import KapkaApp
+    from console.audit import AuditJournal
+    from console.connector import Connector
+
+    read_only = bool(args.read_only or config.read_only)
+    if sandbox is not None:
+        journal = AuditJournal(profile="sandbox")
+        sandbox.journal = journal
+    else:
+        profile = config.profile(args.profile)
+        journal = AuditJournal(profile=profile.name if profile else None,
+                               server_url=profile.url if profile else None)
+    connector = Connector(config, _secret_store, journal, read_only=read_only)
+    if sandbox is not None:
+        app = KapkaApp(connector=connector, config=config, profile_label="sandbox",
+                       read_only=read_only,
+                       pending_client=lambda: sandbox.connect(read_only=read_only))
+    else:
+        app = KapkaApp(connector=connector, config=config, profile_name=args.profile,
+                       read_only=read_only)
     app.run()
     return app.return_code or 0
+
+
+def _secret_store() -> SecretStore:
+    """Made on first use: probing the system keyring takes a moment the first paint need not wait."""
+    from console.secrets import SecretStore
+
+    return SecretStore()

@@ -1,77 +1,120 @@
-"""``kapka --sandbox``: start the embedded sandbox and connect to it as to a real server.
+"""``kapka --sandbox``: start the sandbox and connect to it as to a real server.
 
-The console talks to the sandbox over HTTPS on 127.0.0.1, trusting the sandbox's certificate
-file, with an API key created through ``/api-keys`` with the sandbox administrator's password —
-the same path an operator takes on a real security server. The key lives only for this run: it is
-revoked when the console exits.
+The sandbox runs as a child process (``backend.sandbox.embedded``) that serves HTTPS on a free
+loopback port and exits when the console closes its stdin. The console talks to it over HTTPS,
+trusting the sandbox's certificate file, with an API key created through ``/api-keys`` with the
+sandbox administrator's password — the path an operator takes on a real security server. The key
+lives for this run only: it is revoked when the console exits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
-from types import TracebackType
+from typing import IO, TYPE_CHECKING
 
-from backend.api.apikeys import create_api_key, revoke_api_key
-from backend.api.client import SecurityServerClient
-from backend.api.credentials import Secret
-from backend.api.errors import ApiError, ConnectionFailed
-from backend.api.models import ROLES
-from backend.api.transport import ApiTransport
-from backend.api.trust import TlsTrust
 from backend.errors import KapkaError
 from backend.i18n import _
-from backend.sandbox.server import SandboxInfo, SandboxServer
-from console.audit import AuditJournal
+
+if TYPE_CHECKING:
+    from backend.api.client import SecurityServerClient
+    from backend.api.credentials import Secret
+    from backend.api.transport import ApiTransport
+    from backend.sandbox.server import SandboxInfo
+    from console.audit import AuditJournal
 
 PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
+READY_TIMEOUT_SECONDS = 60.0  # a first start makes the sandbox's keys; later starts take < 1 s
+LOG_FILE = "embedded.log"
+
+
+def _lower_priority() -> None:
+    """In the child: let the console's own start-up win the CPU; the sandbox has time."""
+    os.nice(5)
 
 
 class EmbeddedSandbox:
-    """A sandbox server running in a thread of this process, with a key for this session."""
+    """A sandbox server in a child process, with an API key for this console session."""
 
     def __init__(self, data_dir: Path, *, fresh: bool = False,
                  journal: AuditJournal | None = None) -> None:
         self.data_dir = data_dir
         self.fresh = fresh
         self.journal = journal
-        self.server: SandboxServer | None = None
         self.info: SandboxInfo | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
         self._password: Secret | None = None
-        self._key: Secret | None = None
         self._key_id: int | None = None
 
-    def __enter__(self) -> EmbeddedSandbox:
-        if self.fresh:
-            from backend.sandbox.state import reset_data_dir
+    # -- the child process -------------------------------------------------------------------
 
-            reset_data_dir(self.data_dir)
-        self.server = SandboxServer(self.data_dir, admin_password=os.environ.get(PASSWORD_ENV))
-        self.info = self.server.start()
+    def start(self) -> None:
+        """Start the child; returns at once (``connect()`` waits for it)."""
+        self.data_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._log = open(self.data_dir.parent / f"sandbox-{LOG_FILE}", "ab")  # noqa: SIM115
+        command = [sys.executable, "-m", "backend.sandbox.embedded", "--data", str(self.data_dir)]
+        if self.fresh:
+            command.append("--fresh")
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            start_new_session=True,  # Ctrl-C in the console's terminal is the console's
+            preexec_fn=_lower_priority,  # no threads exist yet at start-up
+        )
+
+    def _wait_ready(self) -> SandboxInfo:
+        from backend.sandbox.embedded import info_from_json
+
+        process = self._process
+        assert process is not None and process.stdout is not None
+        line: list[bytes] = []
+        reader = threading.Thread(target=lambda: line.append(process.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(READY_TIMEOUT_SECONDS)
+        text = line[0].decode("utf-8", "replace").strip() if line else ""
+        log = self.data_dir.parent / f"sandbox-{LOG_FILE}"
+        if not text:
+            raise KapkaError(
+                _("The sandbox did not start within {seconds} s. Its log is {log}; 'kapka "
+                  "--sandbox --fresh' starts it from scratch.").format(
+                    seconds=int(READY_TIMEOUT_SECONDS), log=log),
+                _("Sandbox not started"),
+            )
+        try:
+            return info_from_json(text)
+        except KapkaError as error:
+            error.message += " " + _("(sandbox log: {log})").format(log=log)
+            raise
+
+    # -- the console's connection ------------------------------------------------------------
+
+    async def connect(self, *, read_only: bool = False) -> SecurityServerClient:
+        """Wait for the sandbox, create this session's API key, return a client (in a worker)."""
+        from backend.api.apikeys import create_api_key
+        from backend.api.client import SecurityServerClient
+        from backend.api.models import ROLES
+
+        self.info = await asyncio.to_thread(self._wait_ready)
         if self.journal is not None:
             self.journal = self.journal.for_connection("sandbox", self.info.base_url)
-        try:
-            self._password = self._admin_password(self.info)
-            self._key_id, self._key = asyncio.run(self._create_key())
-        except BaseException:
-            self.server.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        try:
-            if self._key_id is not None:
-                asyncio.run(self._revoke_key())
-        except (ApiError, ConnectionFailed):
-            pass  # the sandbox is going away; an unrevoked key dies with its data dir
-        finally:
-            if self.server is not None:
-                self.server.stop()
+        self._password = self._admin_password(self.info)
+        async with self._transport() as transport:
+            listing, key = await create_api_key(
+                transport, self.info.admin_username, self._password, ROLES)
+        self._key_id = listing.id
+        client = SecurityServerClient(self._transport(key))
+        client.transport.read_only = read_only
+        return client
 
     @staticmethod
     def _admin_password(info: SandboxInfo) -> Secret:
+        from backend.api.credentials import Secret
+
         from_env = os.environ.get(PASSWORD_ENV)
         if from_env:
             return Secret(from_env)
@@ -85,30 +128,51 @@ class EmbeddedSandbox:
         )
 
     def _transport(self, api_key: Secret | None = None) -> ApiTransport:
-        assert self.info is not None
-        return ApiTransport(
-            self.info.base_url,
-            api_key=api_key,
-            trust=TlsTrust(self.info.certificate_path),
-            observer=self.journal,
-        )
+        from backend.api.transport import ApiTransport
+        from backend.api.trust import TlsTrust
 
-    async def _create_key(self) -> tuple[int, Secret]:
-        assert self.info is not None and self._password is not None
-        async with self._transport() as transport:
-            listing, key = await create_api_key(
-                transport, self.info.admin_username, self._password, ROLES
-            )
-        return listing.id, key
+        assert self.info is not None
+        return ApiTransport(self.info.base_url, api_key=api_key,
+                            trust=TlsTrust(self.info.certificate_path), observer=self.journal)
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Revoke this session's key, then let the child exit (closing its stdin)."""
+        try:
+            if self._key_id is not None:
+                asyncio.run(self._revoke_key())
+        except KapkaError:
+            pass  # the sandbox is going away; a key left behind is listed in /api-keys
+        finally:
+            self._stop_child()
 
     async def _revoke_key(self) -> None:
+        from backend.api.apikeys import revoke_api_key
+
         assert self.info is not None and self._password is not None and self._key_id is not None
         async with self._transport() as transport:
             await revoke_api_key(transport, self._key_id, self.info.admin_username, self._password)
 
-    def client(self, *, read_only: bool = False) -> SecurityServerClient:
-        """A client for the console's own event loop (create it inside or just before run)."""
-        assert self._key is not None
-        transport = self._transport(self._key)
-        transport.read_only = read_only
-        return SecurityServerClient(transport)
+    def _stop_child(self) -> None:
+        process = self._process
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+        self._process = self._log = None
+
+    def __enter__(self) -> EmbeddedSandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -17,8 +17,6 @@ Environment:
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -26,49 +24,18 @@ import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
-from backend.api.credentials import Secret
 from backend.errors import KapkaError
 from backend.i18n import _
+from backend.secret import Secret
 from console import paths
 from console.filekeyring import EncryptedFileKeyring, ScryptParams, SecretsLocked
+from console.secretnames import find_secret_key, is_secret_name  # noqa: F401  (re-exported)
 
 SERVICE = "kapka"
 PASSPHRASE_ENV = "KAPKA_SECRETS_PASSPHRASE"
 BACKEND_ENV = "KAPKA_SECRETS_BACKEND"
 
 Prefer = Literal["auto", "system", "file"]
-
-_SECRET_WORDS = frozenset(
-    {
-        "password", "passwd", "passphrase", "pin", "key", "apikey", "token", "secret", "secrets",
-        "credential", "credentials", "authorization", "cookie", "privatekey",
-    }
-)  # fmt: skip
-# "token_id", "key_label", "api_key_ref": names of things, not the things themselves
-_NAME_SUFFIXES = frozenset({"id", "ids", "ref", "refs", "label", "name", "count", "type", "usage"})
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a setting or detail called ``name`` would hold a secret (password, pin, key…)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    words = re.findall(r"[a-z0-9]+", spaced.lower())
-    if len(words) > 1 and words[-1] in _NAME_SUFFIXES:
-        return False
-    return any(word in _SECRET_WORDS for word in words)
-
-
-def find_secret_key(data: Mapping[str, Any], prefix: str = "") -> str | None:
-    """The dotted name of the first key in ``data`` (or nested tables) named like a secret."""
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if is_secret_name(str(key)):
-            return dotted
-        if isinstance(value, Mapping):
-            found = find_secret_key(value, f"{dotted}.")
-            if found:
-                return found
-    return None
-
 
 class SecretsUnavailable(KapkaError):
     """The system keyring is missing or refused a request."""

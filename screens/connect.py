@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from backend.api.fingerprints import COMPARE_COMMAND, DEFAULT_SERVER_CERTIFICATE
 from backend.api.models import ROLES
 from backend.errors import KapkaError
 from backend.i18n import N_, _
@@ -21,10 +22,6 @@ from screens.widgets.error_panel import ErrorPanel
 from screens.widgets.fingerprint import FingerprintPanel
 
 DEFAULT_URL = "https://localhost:4000/api/v1"
-# the admin API's certificate on every X-Road security server (backend.api.trust has the same path;
-# screens may not import that module, see the import contracts in pyproject.toml)
-DEFAULT_SERVER_CERTIFICATE = "/etc/xroad/ssl/proxy-ui-api.crt"
-COMPARE_COMMAND = f"openssl x509 -noout -fingerprint -sha256 -in {DEFAULT_SERVER_CERTIFICATE}"
 ROLE_LABELS = {
     "XROAD_SECURITY_OFFICER": N_("security officer"),
     "XROAD_REGISTRATION_OFFICER": N_("registration officer"),

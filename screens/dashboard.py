@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.lazy import Lazy
 
+from backend.api.errors import PermissionDenied
 from backend.errors import KapkaError
 from backend.i18n import _
 from screens.base import KapkaScreen, describe_exception
@@ -59,15 +61,17 @@ class DashboardScreen(KapkaScreen):
                 yield Section(_("Tokens"), id="section-tokens",
                               columns=(_("Token"), _("Type"), _("Status"), _("Logged in"),
                                        _("Keys")))
-                yield Section(_("Certificates"), id="section-certificates",
-                              columns=(_("Expires in"), _("Usage"), _("Status"), _("Active"),
-                                       _("OCSP"), _("Not after"), _("Subject"), _("Token")))
-                yield Section(_("Global configuration"), id="section-globalconf")
-                yield Section(_("Timestamping services"), id="section-timestamping",
-                              columns=(_("Status"), _("Last update"), _("URL"), _("Error")))
-                yield Section(_("OCSP responders"), id="section-ocsp",
-                              columns=(_("Status"), _("Next update"), _("CA"), _("URL"),
-                                       _("Error")))
+                # below the first screenful: mounted just after the first paint
+                yield Lazy(Section(_("Certificates"), id="section-certificates",
+                                   columns=(_("Expires in"), _("Usage"), _("Status"), _("Active"),
+                                            _("OCSP"), _("Not after"), _("Subject"),
+                                            _("Token"))))
+                yield Lazy(Section(_("Global configuration"), id="section-globalconf"))
+                yield Lazy(Section(_("Timestamping services"), id="section-timestamping",
+                                   columns=(_("Status"), _("Last update"), _("URL"), _("Error"))))
+                yield Lazy(Section(_("OCSP responders"), id="section-ocsp",
+                                   columns=(_("Status"), _("Next update"), _("CA"), _("URL"),
+                                            _("Error"))))
         yield from self.compose_footer()
 
     def section(self, name: str) -> Section:
@@ -80,6 +84,11 @@ class DashboardScreen(KapkaScreen):
     def on_mount(self) -> None:
         self.query_one("#dashboard-body").focus()
         self.load()
+
+    async def _sections_mounted(self) -> None:
+        """Wait for the lazily mounted sections (they follow the first paint)."""
+        while not self.query("#section-ocsp"):
+            await asyncio.sleep(0.005)
 
     def action_refresh(self) -> None:
         refresh_identity = getattr(self.app, "refresh_identity", None)
@@ -97,6 +106,10 @@ class DashboardScreen(KapkaScreen):
     async def load(self) -> None:
         """Every section at once; each shows its own result or its own error."""
         client = getattr(self.app, "server", None)
+        if client is None and getattr(self.app, "server_pending", False):
+            # the app shows a new dashboard once connected
+            self.section("init").show_waiting(_("Connecting to the server…"))
+            return
         if client is None:
             self.error_panel.show_error(
                 title=_("Not connected"),
@@ -104,6 +117,7 @@ class DashboardScreen(KapkaScreen):
                           "connect screen."))
             self.query_one("#dashboard-sections").add_class("-hidden")
             return
+        await self._sections_mounted()
         sections = {name: self.section(name) for name in
                     ("init", "tokens", "certificates", "globalconf", "timestamping", "ocsp")}
         for section in sections.values():
@@ -140,7 +154,12 @@ class DashboardScreen(KapkaScreen):
         return None
 
     def _show_server_problem(self, error: Exception) -> None:
-        title, message = describe_exception(error)
+        self.show_problem(*describe_exception(error))
+
+    def show_problem(self, title: str, message: str) -> None:
+        """The server cannot be used at all: say why, with Retry, instead of the sections."""
+        for name in ("init", "tokens", "certificates", "globalconf", "timestamping", "ocsp"):
+            self.section(name).loading = False
         self.error_panel.show_error(
             title=title, message=message,
             hint=_("Press r (or Retry) to try again, or c to open the connect screen."))
@@ -193,4 +212,4 @@ class DashboardScreen(KapkaScreen):
 
 def _is_role_problem(errors: list[Exception]) -> bool:
     """403 everywhere is a key without the observer role, not a server problem: keep the cards."""
-    return all(getattr(error, "status", None) == 403 for error in errors)
+    return all(isinstance(error, PermissionDenied) for error in errors)

@@ -20,3 +20,13 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.delenv("KAPKA_SECRETS_PASSPHRASE", raising=False)
     monkeypatch.delenv("KAPKA_SANDBOX_ADMIN_PASSWORD", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+
+from tests.sandboxes import (  # noqa: E402  (fixtures shared by every test package)
+    populated_ids,
+    populated_state,
+    sandbox_state,
+    templates,
+)
+
+__all__ = ["populated_ids", "populated_state", "sandbox_state", "templates"]

@@ -11,6 +11,7 @@ from backend.api.models import (
     GlobalConfDiagnostics,
     InitializationStatus,
     NodeTypeResponse,
+    SecurityServer,
     TimestampingServiceDiagnostics,
     Token,
     User,
@@ -65,6 +66,11 @@ class SecurityServerClient:
             node_type=await self.node_type(),
             user=await self.user(),
         )
+
+    async def security_servers(self, *, current_server: bool = False) -> list[SecurityServer]:
+        params = {"current_server": "true"} if current_server else None
+        return await self.transport.get_model("/security-servers", list[SecurityServer],
+                                              params=params)
 
     async def initialization_status(self) -> InitializationStatus:
         return await self.transport.get_model("/initialization/status", InitializationStatus)

@@ -1,4 +1,4 @@
-"""Credentials that never show themselves: not in repr, logs, tracebacks or on screen."""
+"""Authentication of requests to the admin API: an API key, or HTTP Basic for ``/api-keys``."""
 
 from __future__ import annotations
 
@@ -7,36 +7,11 @@ from collections.abc import Generator
 
 import httpx
 
+from backend.secret import Secret
+
+__all__ = ["API_KEY_SCHEME", "ApiKeyAuth", "BasicAuth", "Secret"]
+
 API_KEY_SCHEME = "X-Road-ApiKey token="
-
-
-class Secret:
-    """A secret string whose repr and str are redacted; ``reveal()`` is the only way in."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __reduce__(self):  # never pickle a secret into a cache or a crash dump
-        raise TypeError("a Secret cannot be pickled")
 
 
 class ApiKeyAuth(httpx.Auth):

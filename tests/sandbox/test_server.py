@@ -19,7 +19,7 @@ from backend.sandbox.cli import main
 from backend.sandbox.server import SandboxServer
 from backend.sandbox.state import SandboxState
 from backend.sandbox.tls import fingerprint
-from tests.sandbox.conftest import ADMIN_PASSWORD, Templates
+from tests.sandboxes import ADMIN_PASSWORD, Templates
 
 pytestmark = pytest.mark.tls
 REPO_ROOT = Path(__file__).resolve().parents[2]

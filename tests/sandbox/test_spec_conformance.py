@@ -28,7 +28,8 @@ from starlette.applications import Starlette
 from backend.sandbox.app import create_app
 from backend.sandbox.state import SandboxState
 from tests.conftest import REFERENCE_DIR
-from tests.sandbox.conftest import ADMIN_PASSWORD, BASE_URL, OWNER_ID, client_for
+from tests.sandbox.conftest import client_for
+from tests.sandboxes import ADMIN_PASSWORD, BASE_URL, OWNER_ID
 
 SS_SPEC = REFERENCE_DIR / "xroad-ss-openapi.bundled.yaml"
 COMMON_SPEC = REFERENCE_DIR / "xroad-common-openapi-definition.yaml"

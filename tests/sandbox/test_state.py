@@ -15,7 +15,7 @@ from backend.sandbox.hashing import api_key_digest
 from backend.sandbox.paths import default_data_dir, is_sandbox_data_dir, reset_data_dir
 from backend.sandbox.state import SandboxState
 from backend.sandbox.views import ocsp_status
-from tests.sandbox.conftest import ADMIN_PASSWORD, OWNER_ID, PIN, populate
+from tests.sandboxes import ADMIN_PASSWORD, OWNER_ID, PIN, populate
 
 
 def mode(path: Path) -> int:
