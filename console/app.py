@@ -131,7 +131,7 @@ class KapkaApp(App[int]):
             self.header_info = HeaderInfo(profile=self.profile_label, state="connecting",
                                           read_only=self.read_only)
             self.show_dashboard()
-            self.await_pending_client()
+            self.call_after_refresh(self.await_pending_client)  # paint first, then connect
             return
         if self._initial_client is not None:
             client, self._initial_client = self._initial_client, None

@@ -66,6 +66,14 @@ class EmbeddedSandbox:
             preexec_fn=_lower_priority,  # no threads exist yet at start-up
         )
 
+    def _wait_ready_and_import(self) -> SandboxInfo:
+        import backend.api.apikeys
+        import backend.api.client
+        import backend.api.transport
+        import backend.api.trust  # noqa: F401
+
+        return self._wait_ready()
+
     def _wait_ready(self) -> SandboxInfo:
         from backend.sandbox.embedded import info_from_json
 
@@ -95,11 +103,12 @@ class EmbeddedSandbox:
 
     async def connect(self, *, read_only: bool = False) -> SecurityServerClient:
         """Wait for the sandbox, create this session's API key, return a client (in a worker)."""
+        # the HTTP and TLS stack is imported off the event loop, which keeps painting meanwhile
+        self.info = await asyncio.to_thread(self._wait_ready_and_import)
         from backend.api.apikeys import create_api_key
         from backend.api.client import SecurityServerClient
         from backend.api.models import ROLES
 
-        self.info = await asyncio.to_thread(self._wait_ready)
         if self.journal is not None:
             self.journal = self.journal.for_connection("sandbox", self.info.base_url)
         self._password = self._admin_password(self.info)
