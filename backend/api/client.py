@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
+from backend.api.certificates import CertificateCalls
+from backend.api.client_ids import path_id
+from backend.api.initialization import InitializationCalls
+from backend.api.keys import SOFTWARE_TOKEN_ID, KeyCalls
 from backend.api.models import (
     AlertData,
     CaOcspDiagnostics,
@@ -19,12 +22,7 @@ from backend.api.models import (
 )
 from backend.api.transport import ApiTransport
 
-SOFTWARE_TOKEN_ID = "0"
-
-
-def path_id(value: str) -> str:
-    """An id as one path segment (X-Road ids contain ':' and may contain '/')."""
-    return quote(value, safe=":")
+__all__ = ["SOFTWARE_TOKEN_ID", "SecurityServerClient", "ServerIdentity", "path_id"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ class SecurityServerClient:
 
     def __init__(self, transport: ApiTransport) -> None:
         self.transport = transport
+        self.setup = InitializationCalls(transport)
+        self.keys = KeyCalls(transport)
+        self.certificates = CertificateCalls(transport)
 
     @property
     def base_url(self) -> str:

@@ -240,3 +240,82 @@ ROLES: tuple[str, ...] = (
     "XROAD_SYSTEM_ADMINISTRATOR",
     "XROAD_SECURITYSERVER_OBSERVER",
 )
+
+
+# -- setup, keys and certificates -------------------------------------------------------------
+
+
+class Anchor(Model, kw_only=True):
+    hash: str  # SHA-224 of the anchor file as X-Road shows it (hex pairs joined by ':')
+    created_at: datetime
+
+
+class XRoadInstance(Model, kw_only=True):
+    identifier: str
+    local: bool = False
+
+
+class MemberName(Model, kw_only=True):
+    member_name: str | None = None
+
+
+class TimestampingService(Model, kw_only=True):
+    name: str
+    url: str
+    cost_type: str | None = None  # FREE, PAID, UNDEFINED
+
+
+class OcspResponder(Model, kw_only=True):
+    url: str
+    cost_type: str | None = None
+
+
+class CertificateAuthority(Model, kw_only=True):
+    name: str
+    subject_distinguished_name: str
+    issuer_distinguished_name: str
+    ocsp_response: str  # NOT_AVAILABLE, OCSP_RESPONSE_UNKNOWN/GOOD/SUSPENDED/REVOKED
+    not_after: datetime
+    top_ca: bool = True
+    path: str = ""
+    authentication_only: bool = False
+    certificate_profile_info: str | None = None
+    default_csr_format: str | None = None  # PEM, DER
+    acme_capable: bool = False
+    acme_server_ip_addresses: list[str] = msgspec.field(default_factory=list)
+    ocsp_responders: list[OcspResponder] = msgspec.field(default_factory=list)
+
+
+class CsrSubjectFieldDescription(Model, kw_only=True):
+    id: str
+    label: str | None = None
+    label_key: str | None = None
+    default_value: str | None = None
+    read_only: bool = False
+    required: bool = False
+    localized: bool = False
+
+
+class KeyWithCertificateSigningRequestId(Model, kw_only=True):
+    key: Key
+    csr_id: str
+
+
+class AcmeEabCredentialsStatus(Model, kw_only=True):
+    acme_eab_required: bool = False
+    has_acme_external_account_credentials: bool = False
+
+
+class CsrGenerate(Model, kw_only=True):
+    """A CSR request (``CsrGenerate``): what to put into the certificate signing request."""
+
+    key_usage_type: str  # AUTHENTICATION, SIGNING
+    ca_name: str
+    csr_format: str  # PEM, DER
+    subject_field_values: dict[str, str] = msgspec.field(default_factory=dict)
+    member_id: str | None = None  # INSTANCE:CLASS:CODE, required for SIGNING
+    acme_order: bool | None = None
+
+
+KEY_USAGES: tuple[str, ...] = ("AUTHENTICATION", "SIGNING")
+CSR_FORMATS: tuple[str, ...] = ("PEM", "DER")

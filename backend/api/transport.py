@@ -8,8 +8,11 @@ reported to the write observer (the operator's audit journal).
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
@@ -189,6 +192,28 @@ class ApiTransport:
         response = await self.get(path, params=params, auth=auth)
         return decode(response, model)
 
+    async def get_bytes(
+        self, path: str, *, params: Mapping[str, str] | None = None
+    ) -> Download:
+        """A file from the server (a CSR, the anchor): its bytes and the name the server gives."""
+        response = await self.get(path, params=params)
+        return Download(
+            content=response.content,
+            content_type=response.headers.get("Content-Type", ""),
+            filename=_filename(response.headers.get("Content-Disposition", "")),
+        )
+
+    async def post_readonly(
+        self, path: str, *, content: bytes, content_type: str = "application/octet-stream",
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """A POST that changes nothing on the server (an anchor preview): not a write, not retried."""
+        response = await self._send("POST", path, content=content, params=params,
+                                    headers={"Content-Type": content_type})
+        if not response.is_success:
+            raise error_from_response(response)
+        return response
+
     # -- writes ------------------------------------------------------------------------------
 
     async def write(self, request: WriteRequest) -> httpx.Response:
@@ -212,7 +237,8 @@ class ApiTransport:
             )
         kwargs: dict[str, Any] = {"params": request.params or None}
         if request.json is not None:
-            kwargs["json"] = request.json
+            kwargs["content"] = _json_body(request.json)
+            kwargs["headers"] = {"Content-Type": "application/json"}
         elif request.content is not None:
             kwargs["content"] = request.content
             kwargs["headers"] = {"Content-Type": request.content_type or "application/octet-stream"}
@@ -258,6 +284,33 @@ class ApiTransport:
                 details=dict(request.audit_details),
             )
         )
+
+
+def _reveal(value: object) -> str:
+    if isinstance(value, Secret):
+        return value.reveal()
+    raise TypeError(f"{type(value).__name__} cannot go into a request body")
+
+
+def _json_body(body: object) -> bytes:
+    """The request body as JSON; a ``Secret`` (a PIN) is revealed here and nowhere else."""
+    return json.dumps(body, default=_reveal, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    content_type: str
+    filename: str | None
+
+
+def _filename(disposition: str) -> str | None:
+    """``attachment; filename="x.der"`` → ``x.der`` (only a plain name: never a path)."""
+    match = re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)"?', disposition)
+    if not match:
+        return None
+    name = match.group(1).strip().replace("\\", "/").rsplit("/", 1)[-1]
+    return name if name not in ("", ".", "..") else None
 
 
 def decode(response: httpx.Response, model: type[T]) -> T:

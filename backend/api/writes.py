@@ -31,8 +31,8 @@ class WriteRequest:
     method: str
     path: str
     summary: str
-    json: Any = None
-    content: bytes | None = None
+    json: Any = field(default=None, repr=False)  # may hold Secrets: revealed only when sent
+    content: bytes | None = field(default=None, repr=False)
     content_type: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     ignore_warnings_in: IgnoreWarningsIn | None = None
