@@ -30,6 +30,7 @@ from screens.widgets.status_line import AlertsInfo
 
 if TYPE_CHECKING:
     from backend.api.client import SecurityServerClient, ServerIdentity
+    from backend.api.errors import WarningsDetected
     from backend.api.writes import WriteRequest
     from console.connector import Connector
 
@@ -384,6 +385,40 @@ class KapkaApp(App[int]):
         acknowledgement = _("delete") if request.method == "DELETE" else None
         return bool(await self.push_screen_wait(ConfirmDialog(
             _("Confirm change"), effect, confirm_label=_("Send"), acknowledgement=acknowledgement)))
+
+    async def confirm_warnings(self, error: WarningsDetected) -> bool:
+        """Show X-Road's warnings verbatim (codes and details) and ask before the resend."""
+        from backend.api.messages import describe_warnings
+        from screens.widgets.confirm import ConfirmDialog
+
+        verbatim = "\n".join(
+            "  " + warning.code + (": " + ", ".join(warning.metadata) if warning.metadata else "")
+            for warning in error.warnings)
+        summary = error.request.summary if error.request is not None else ""
+        effect = Content.assemble(
+            (summary, "bold"), "\n\n",
+            _("The security server reports these warnings and changed nothing:"), "\n",
+            describe_warnings(error.warnings), "\n\n",
+            (_("As the server sent them:"), "$text-muted"), "\n", (verbatim, "$text-muted"),
+            "\n\n", _("Send it again, ignoring these warnings?"))
+        return bool(await self.push_screen_wait(ConfirmDialog(
+            _("Warnings from the server"), effect, confirm_label=_("Ignore warnings and send"))))
+
+    async def send_confirming_warnings(self, request: WriteRequest) -> bool:
+        """Send a write; on X-Road's warnings, ask and resend ignoring them (call from a worker).
+
+        Returns False when the operator declined the warnings (nothing was changed).
+        """
+        from backend.api.errors import WarningsDetected
+
+        assert self.server is not None
+        try:
+            await self.server.transport.write(request)
+        except WarningsDetected as error:
+            if error.request is None or not await self.confirm_warnings(error):
+                return False
+            await self.server.transport.write(error.request.ignoring_warnings())
+        return True
 
     # -- errors and the end -----------------------------------------------------------------
 
