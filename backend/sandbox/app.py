@@ -27,7 +27,19 @@ from backend.sandbox.errors import (
     status_response,
 )
 from backend.sandbox.ratelimit import RateLimiter
-from backend.sandbox.routes import MAX_BODY_BYTES, PRINCIPAL_KEY, api_keys, diagnostics, system, tokens
+from backend.sandbox.routes import (
+    MAX_BODY_BYTES,
+    PRINCIPAL_KEY,
+    api_keys,
+    certificate_authorities,
+    diagnostics,
+    globalconf,
+    initialization,
+    keys,
+    system,
+    token_certificates,
+    tokens,
+)
 from backend.sandbox.routes import sandbox as sandbox_routes
 from backend.sandbox.state import SandboxState
 
@@ -131,7 +143,12 @@ def create_app(state: SandboxState, *, rate_limiter: RateLimiter | None = None) 
     app = Starlette(
         routes=[
             *system.routes,
+            *initialization.routes,
+            *globalconf.routes,
             *tokens.routes,
+            *keys.routes,
+            *token_certificates.routes,
+            *certificate_authorities.routes,
             *diagnostics.routes,
             *api_keys.routes,
             *sandbox_routes.routes(state.seed.ca.ocsp.path),

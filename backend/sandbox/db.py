@@ -213,6 +213,31 @@ CREATE TABLE IF NOT EXISTS management_requests (
     submitted_at TEXT NOT NULL,
     completes_at TEXT
 );
+
+-- the authentication certificate and the server address a management request is about
+CREATE TABLE IF NOT EXISTS management_request_certificates (
+    request_id INTEGER PRIMARY KEY REFERENCES management_requests(id) ON DELETE CASCADE,
+    cert_hash TEXT NOT NULL,
+    address TEXT
+);
+
+-- failed logins to a token since its last good one (a PKCS #11 token's PIN retry counter)
+CREATE TABLE IF NOT EXISTS token_pin_counters (
+    token_id TEXT PRIMARY KEY REFERENCES tokens(id),
+    failed INTEGER NOT NULL DEFAULT 0
+);
+
+-- why the signer did not activate a certificate: its OCSP check before activation failed
+CREATE TABLE IF NOT EXISTS certificate_ocsp_errors (
+    certificate_id TEXT PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,
+    message TEXT NOT NULL
+);
+
+-- settings of the simulation itself (PIN retry limit, central server delay), set by tests or demos
+CREATE TABLE IF NOT EXISTS sandbox_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 

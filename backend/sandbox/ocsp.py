@@ -1,16 +1,17 @@
-"""The OCSP responder of the sandbox CA, and the signer's side that asks it.
+"""The OCSP responder of the sandbox CAs, and the signer's side that asks it.
 
-The responder answers RFC 6960 requests from the CA's register (``ca_issued``), signed by a
-delegated responder certificate. The simulated signer fetches responses for the certificates on its
-tokens with :func:`fetch_status`, which builds a real request, has the responder answer it in-process
-and verifies the answer before it is stored.
+One responder URL answers RFC 6960 requests for every approved CA from the CAs' register
+(``ca_issued``): the test CA's responses are signed by its delegated responder, those of the other
+CAs by the CA itself. The simulated signer fetches responses for the certificates on its tokens with
+:func:`fetch_status`, which builds a real request, has the responder answer it in-process and
+verifies the answer before it is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
-from backend.sandbox.pki import Pki
+from backend.sandbox.pki import Issuer
 from backend.sandbox.wire import utcnow
 
 GOOD = "GOOD"
@@ -37,24 +38,23 @@ class Registration:
     reason: x509.ReasonFlags | None = None
 
 
-#: looks a serial number up in the CA's register; ``None`` when the CA never issued it
-Lookup = Callable[[int], Registration | None]
+#: looks ``(issuer name, serial number)`` up in the CAs' register; ``None`` when it never issued it
+Lookup = Callable[[x509.Name, int], Registration | None]
 
 
 class OcspError(Exception):
     """An OCSP exchange failed (the responder refused, or its answer did not verify)."""
 
 
-def _issuer_hashes(pki: Pki, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
-    ca = pki.ca.cert
+def _issuer_hashes(issuer: Issuer, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
+    ca = issuer.ca.cert
     name_hash = hashlib.new(algorithm.name, ca.subject.public_bytes()).digest()
     key = ca.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        key_bits = key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    else:  # the CA key is always EC here; keep the general form for completeness
+    if not isinstance(key, ec.EllipticCurvePublicKey):  # the sandbox's CA keys are always EC
         raise OcspError("unsupported CA key type")
+    key_bits = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return name_hash, hashlib.new(algorithm.name, key_bits).digest()
 
 
@@ -63,7 +63,7 @@ def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
 
 
 def respond(
-    pki: Pki,
+    issuers: Sequence[Issuer],
     lookup: Lookup,
     request_der: bytes,
     validity_seconds: int,
@@ -75,12 +75,14 @@ def respond(
     except ValueError:
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     algorithm = request.hash_algorithm
-    if (request.issuer_name_hash, request.issuer_key_hash) != _issuer_hashes(pki, algorithm):
+    wanted = (request.issuer_name_hash, request.issuer_key_hash)
+    issuer = next((i for i in issuers if _issuer_hashes(i, algorithm) == wanted), None)
+    if issuer is None:
         return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
 
     this_update = (now or utcnow()).replace(microsecond=0)
     next_update = this_update + dt.timedelta(seconds=validity_seconds)
-    registration = lookup(request.serial_number)
+    registration = lookup(issuer.ca.cert.subject, request.serial_number)
     revocation_time = None
     revocation_reason = None
     if registration is None:
@@ -92,6 +94,7 @@ def respond(
     else:
         status = ocsp.OCSPCertStatus.GOOD
 
+    delegated = issuer.responder.cert != issuer.ca.cert
     builder = (
         ocsp.OCSPResponseBuilder()
         .add_response_by_hash(
@@ -105,23 +108,25 @@ def respond(
             revocation_time=revocation_time,
             revocation_reason=revocation_reason,
         )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, pki.ocsp.cert)
-        .certificates([pki.ocsp.cert])
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.responder.cert)
     )
+    if delegated:
+        builder = builder.certificates([issuer.responder.cert])
     for extension in request.extensions:
         if isinstance(extension.value, x509.OCSPNonce):
             builder = builder.add_extension(extension.value, critical=False)
-    return builder.sign(pki.ocsp.key, hashes.SHA256()).public_bytes(_DER)
+    return builder.sign(issuer.responder.key, hashes.SHA256()).public_bytes(_DER)
 
 
-def verify_response(pki: Pki, response_der: bytes) -> ocsp.OCSPResponse:
-    """Parse a response and check that the CA's delegated responder signed it."""
+def verify_response(issuer: Issuer, response_der: bytes) -> ocsp.OCSPResponse:
+    """Parse a response and check that the CA or its delegated responder signed it."""
     response = ocsp.load_der_ocsp_response(response_der)
     if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
         raise OcspError(f"responder answered {response.response_status.name}")
-    responder = response.certificates[0] if response.certificates else pki.ocsp.cert
+    responder = response.certificates[0] if response.certificates else issuer.ca.cert
     try:
-        responder.verify_directly_issued_by(pki.ca.cert)
+        if responder != issuer.ca.cert:
+            responder.verify_directly_issued_by(issuer.ca.cert)
         key = responder.public_key()
         if not isinstance(key, ec.EllipticCurvePublicKey):
             raise OcspError("unexpected responder key type")
@@ -135,7 +140,7 @@ def verify_response(pki: Pki, response_der: bytes) -> ocsp.OCSPResponse:
 
 
 def fetch_status(
-    pki: Pki,
+    issuer: Issuer,
     certificate: x509.Certificate,
     lookup: Lookup,
     validity_seconds: int,
@@ -144,11 +149,11 @@ def fetch_status(
     """Ask the responder about ``certificate``: ``(response DER, GOOD|REVOKED|UNKNOWN)``."""
     request = (
         ocsp.OCSPRequestBuilder()
-        .add_certificate(certificate, pki.ca.cert, hashes.SHA1())  # the CertID hash of RFC 5019
+        .add_certificate(certificate, issuer.ca.cert, hashes.SHA1())  # the CertID hash of RFC 5019
         .build()
     )
-    response_der = respond(pki, lookup, request.public_bytes(_DER), validity_seconds, now)
-    response = verify_response(pki, response_der)
+    response_der = respond([issuer], lookup, request.public_bytes(_DER), validity_seconds, now)
+    response = verify_response(issuer, response_der)
     return response_der, response.certificate_status.name
 
 

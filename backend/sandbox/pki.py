@@ -1,8 +1,12 @@
-"""The sandbox's test PKI: a certification authority, its OCSP responder and timestamping authorities.
+"""The sandbox's test PKI: certification authorities, their OCSP responders, timestamping authorities.
 
 All keys and certificates are made with ``cryptography`` on the first start and kept in
 ``<data dir>/pki`` (private keys mode 0600). The CA, OCSP and TSA keys are EC P-256; the keys of the
 software token are RSA 2048, as X-Road's signer generates them by default.
+
+The test CA (``seed.ca``) has a delegated OCSP responder; each further approved CA
+(``seed.extra_cas``, e.g. the ACME CA) is a top CA of its own that signs its OCSP responses itself.
+A CA added to the seed later is created on the next start without touching the existing ones.
 """
 
 from __future__ import annotations
@@ -12,16 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from backend.sandbox.seed import Seed, Subject
+from backend.errors import KapkaError
+from backend.i18n import _
+from backend.sandbox.seed import CertificateAuthority, Seed, Subject
 from backend.sandbox.wire import utcnow
 
 AUTHENTICATION = "AUTHENTICATION"
 SIGNING = "SIGNING"
+#: key usages a CA can be made to put into a certificate by mistake (for negative tests)
+BOTH = "BOTH"
+NEITHER = "NEITHER"
+CERTIFICATE_USAGES = (AUTHENTICATION, SIGNING, BOTH, NEITHER)
 
 NAME_OIDS = {
     "C": NameOID.COUNTRY_NAME,
@@ -44,12 +55,39 @@ class Authority:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """An approved CA and whoever signs its OCSP responses (a delegated responder or the CA)."""
+
+    name: str
+    ca: Authority
+    responder: Authority
+
+    def issued(self, cert: x509.Certificate) -> bool:
+        """Whether this CA signed ``cert``."""
+        if cert.issuer != self.ca.cert.subject:
+            return False
+        try:
+            cert.verify_directly_issued_by(self.ca.cert)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
 class Pki:
-    """The CA, its OCSP responder and the timestamping authorities, by TSA name."""
+    """The test CA, its OCSP responder, the timestamping authorities by name, every approved CA."""
 
     ca: Authority
     ocsp: Authority
     tsas: dict[str, Authority]
+    issuers: tuple[Issuer, ...] = ()
+
+    def issuer_named(self, name: str) -> Issuer | None:
+        return next((issuer for issuer in self.issuers if issuer.name == name), None)
+
+    def issuer_of(self, cert: x509.Certificate) -> Issuer | None:
+        """The approved CA that issued ``cert``, if any."""
+        return next((issuer for issuer in self.issuers if issuer.issued(cert)), None)
 
 
 def make_name(subject: Subject) -> x509.Name:
@@ -106,45 +144,44 @@ def _issued_by(ca: Authority, builder: x509.CertificateBuilder) -> x509.Certific
     return builder.add_extension(aki, critical=False)
 
 
-def _create(seed: Seed) -> Pki:
+def _validity(days: int) -> tuple[dt.datetime, dt.datetime]:
     now = utcnow().replace(microsecond=0)
-    not_before = now - dt.timedelta(minutes=5)
-    not_after = now + dt.timedelta(days=seed.ca.validity_days)
+    return now - dt.timedelta(minutes=5), now + dt.timedelta(days=days)
 
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = make_name(seed.ca.subject)
-    ca_cert = (
-        _builder(ca_name, ca_name, ca_key.public_key(), not_before, not_after)
+
+def _self_signed_ca(seed_ca: CertificateAuthority) -> Authority:
+    not_before, not_after = _validity(seed_ca.validity_days)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = make_name(seed_ca.subject)
+    cert = (
+        _builder(name, name, key.public_key(), not_before, not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
-        .sign(ca_key, hashes.SHA256())
+        .sign(key, hashes.SHA256())
     )
-    ca = Authority(ca_key, ca_cert)
-
-    def leaf(subject: Subject, eku: x509.ObjectIdentifier, **usage: bool) -> Authority:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = _builder(make_name(subject), ca_name, key.public_key(), not_before, not_after)
-        cert = (
-            _issued_by(ca, builder)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(**usage), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
-            .sign(ca_key, hashes.SHA256())
-        )
-        return Authority(key, cert)
-
-    ocsp = leaf(seed.ca.ocsp.subject, ExtendedKeyUsageOID.OCSP_SIGNING, digital_signature=True)
-    tsas = {
-        tsa.name: leaf(
-            tsa.subject, ExtendedKeyUsageOID.TIME_STAMPING,
-            digital_signature=True, content_commitment=True,
-        )
-        for tsa in seed.timestamping_services
-    }
-    return Pki(ca, ocsp, tsas)
+    return Authority(key, cert)
 
 
-def _files(directory: Path, seed: Seed) -> dict[str, tuple[Path, Path]]:
+def _leaf(ca: Authority, subject: Subject, eku: x509.ObjectIdentifier, **usage: bool) -> Authority:
+    """A delegated OCSP responder or a TSA, certified by ``ca`` for as long as ``ca`` is valid."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = _builder(make_name(subject), ca.cert.subject, key.public_key(),
+                       ca.cert.not_valid_before_utc, ca.cert.not_valid_after_utc)
+    cert = (
+        _issued_by(ca, builder)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(**usage), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Authority(key, cert)
+
+
+def _responder(ca: Authority, subject: Subject) -> Authority:
+    return _leaf(ca, subject, ExtendedKeyUsageOID.OCSP_SIGNING, digital_signature=True)
+
+
+def _base_files(directory: Path, seed: Seed) -> dict[str, tuple[Path, Path]]:
     files = {"ca": (directory / "ca.crt", directory / "ca.key"),
              "ocsp": (directory / "ocsp.crt", directory / "ocsp.key")}
     for index, tsa in enumerate(seed.timestamping_services, start=1):
@@ -160,46 +197,78 @@ def _load(path_pair: tuple[Path, Path]) -> Authority:
     return Authority(key, cert)
 
 
-def ensure_pki(directory: Path, seed: Seed) -> Pki:
-    """Load the PKI kept in ``directory``, creating it on the first start."""
-    files = _files(directory, seed)
-    if all(cert.exists() and key.exists() for cert, key in files.values()):
-        tsas = {name.removeprefix("tsa:"): _load(pair)
-                for name, pair in files.items() if name.startswith("tsa:")}
-        return Pki(_load(files["ca"]), _load(files["ocsp"]), tsas)
-    pki = _create(seed)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    authorities = {"ca": pki.ca, "ocsp": pki.ocsp}
-    authorities.update({f"tsa:{name}": auth for name, auth in pki.tsas.items()})
-    for name, (cert_path, key_path) in files.items():
-        authority = authorities[name]
-        cert_path.write_bytes(authority.cert.public_bytes(serialization.Encoding.PEM))
-        write_private(key_path, _pem_key(authority.key))
-    return pki
+def _store(path_pair: tuple[Path, Path], authority: Authority) -> None:
+    path_pair[0].parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path_pair[0].write_bytes(authority.cert.public_bytes(serialization.Encoding.PEM))
+    write_private(path_pair[1], _pem_key(authority.key))
 
 
-def issue_certificate(
-    ca: Authority,
-    public_key: CertificatePublicKeyTypes,
-    subject: Subject,
-    usage: str,
-    *,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-    ocsp_url: str,
-) -> x509.Certificate:
-    """An authentication or signing certificate from the CA for ``public_key``.
+def _exists(path_pair: tuple[Path, Path]) -> bool:
+    return path_pair[0].exists() and path_pair[1].exists()
 
-    Authentication certificates carry digitalSignature and keyEncipherment (and the TLS client and
-    server extended key usages); signing certificates carry nonRepudiation only, so that X-Road's
-    ``CertUtils.isAuthCert``/``isSigningCert`` tell them apart.
-    """
-    builder = _builder(make_name(subject), ca.cert.subject, public_key, not_before, not_after)
-    builder = _issued_by(ca, builder).add_extension(
-        x509.BasicConstraints(ca=False, path_length=None), critical=True
+
+def _missing(directory: Path) -> KapkaError:
+    return KapkaError(
+        _("{path} holds no complete sandbox PKI; start the sandbox once to create it.").format(
+            path=directory),
+        _("Sandbox CA"),
     )
+
+
+def ensure_pki(directory: Path, seed: Seed, *, create: bool = True) -> Pki:
+    """Load the PKI kept in ``directory``, creating what is missing (unless ``create`` is false)."""
+    files = _base_files(directory, seed)
+    if all(_exists(pair) for pair in files.values()):
+        authorities = {name: _load(pair) for name, pair in files.items()}
+    elif not create:
+        raise _missing(directory)
+    else:
+        ca = _self_signed_ca(seed.ca)
+        authorities = {"ca": ca, "ocsp": _responder(ca, seed.ca.ocsp.subject)}
+        for tsa in seed.timestamping_services:
+            authorities[f"tsa:{tsa.name}"] = _leaf(
+                ca, tsa.subject, ExtendedKeyUsageOID.TIME_STAMPING,
+                digital_signature=True, content_commitment=True,
+            )
+        for name, pair in files.items():
+            _store(pair, authorities[name])
+    issuers = [Issuer(seed.ca.name, authorities["ca"], authorities["ocsp"])]
+    for index, seed_ca in enumerate(seed.extra_cas, start=1):
+        pair = (directory / f"extra-ca{index}.crt", directory / f"extra-ca{index}.key")
+        responder_pair = (directory / f"extra-ca{index}-ocsp.crt",
+                          directory / f"extra-ca{index}-ocsp.key")
+        if _exists(pair):
+            extra = _load(pair)
+        elif not create:
+            raise _missing(directory)
+        else:
+            extra = _self_signed_ca(seed_ca)
+            _store(pair, extra)
+        responder = extra
+        if seed_ca.ocsp.subject:
+            if _exists(responder_pair):
+                responder = _load(responder_pair)
+            elif not create:
+                raise _missing(directory)
+            else:
+                responder = _responder(extra, seed_ca.ocsp.subject)
+                _store(responder_pair, responder)
+        issuers.append(Issuer(seed_ca.name, extra, responder))
+    tsas = {name.removeprefix("tsa:"): authority
+            for name, authority in authorities.items() if name.startswith("tsa:")}
+    return Pki(authorities["ca"], authorities["ocsp"], tsas, tuple(issuers))
+
+
+def _usage_extensions(builder: x509.CertificateBuilder, usage: str) -> x509.CertificateBuilder:
+    """Key usage as the sandbox CA sets it, by the usage the certificate is for.
+
+    Authentication certificates get digitalSignature and keyEncipherment and the TLS client and
+    server extended key usages; signing certificates nonRepudiation only, so X-Road's
+    ``CertUtils.isAuthCert``/``isSigningCert`` tell them apart. ``BOTH`` and ``NEITHER`` make the
+    mistakes X-Road refuses on import (``cert_wrong_usage``).
+    """
     if usage == AUTHENTICATION:
-        builder = builder.add_extension(
+        return builder.add_extension(
             _key_usage(digital_signature=True, key_encipherment=True), critical=True
         ).add_extension(
             x509.ExtendedKeyUsage(
@@ -207,10 +276,37 @@ def issue_certificate(
             ),
             critical=False,
         )
-    elif usage == SIGNING:
-        builder = builder.add_extension(_key_usage(content_commitment=True), critical=True)
-    else:
-        raise ValueError(f"unknown certificate usage {usage!r}")
+    if usage == SIGNING:
+        return builder.add_extension(_key_usage(content_commitment=True), critical=True)
+    if usage == BOTH:
+        return builder.add_extension(
+            _key_usage(digital_signature=True, content_commitment=True), critical=True
+        )
+    if usage == NEITHER:
+        return builder.add_extension(_key_usage(key_agreement=True), critical=True)
+    raise ValueError(f"unknown certificate usage {usage!r}")
+
+
+def issue_certificate(
+    ca: Authority,
+    public_key: CertificatePublicKeyTypes,
+    subject: Subject | x509.Name,
+    usage: str,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    ocsp_url: str,
+    alt_names: x509.SubjectAlternativeName | None = None,
+) -> x509.Certificate:
+    """A certificate from ``ca`` for ``public_key`` with the key usage ``usage`` calls for."""
+    name = subject if isinstance(subject, x509.Name) else make_name(subject)
+    builder = _builder(name, ca.cert.subject, public_key, not_before, not_after)
+    builder = _issued_by(ca, builder).add_extension(
+        x509.BasicConstraints(ca=False, path_length=None), critical=True
+    )
+    builder = _usage_extensions(builder, usage)
+    if alt_names is not None:
+        builder = builder.add_extension(alt_names, critical=False)
     builder = builder.add_extension(
         x509.AuthorityInformationAccess(
             [x509.AccessDescription(

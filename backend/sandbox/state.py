@@ -10,7 +10,6 @@ refuse.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import sqlite3
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from backend.i18n import _
 from backend.sandbox import db
+from backend.sandbox.anchor import CENTRAL_DIR_NAME, CentralServer, ensure_central_server
 from backend.sandbox.errors import SandboxError
 from backend.sandbox.hashing import api_key_digest, hash_secret, verify_secret
 from backend.sandbox.paths import MARKER_NAME, MARKER_TEXT
@@ -29,11 +29,11 @@ from backend.sandbox.paths import reset_data_dir as reset_data_dir  # re-exporte
 from backend.sandbox.permissions import ALL_ROLES, SECURITY_SERVER_ROLES, ordered_roles
 from backend.sandbox.pki import Pki, ensure_pki, write_private
 from backend.sandbox.seed import Seed, load_seed
+from backend.sandbox.serverconf import ServerConfMixin
 from backend.sandbox.softtoken import (
     SOFTWARE_TOKEN_ID,
     SOFTWARE_TOKEN_NAME,
     SoftToken,
-    pin_policy_violation,
 )
 from backend.sandbox.tokenstate import TokenStateMixin
 from backend.sandbox.wire import store_time, utcnow
@@ -42,7 +42,6 @@ DATABASE_NAME = "sandbox.db"
 PASSWORD_FILE_NAME = "admin-password"
 ADMIN_USERNAME = "admin"
 DEFAULT_PUBLIC_BASE_URL = "https://127.0.0.1:4000"
-_IDENTIFIER = re.compile(r"^[a-zA-Z0-9'()+,\-.=?]+$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class ApiKeyRecord:
     creator: str
 
 
-class SandboxState(TokenStateMixin):
+class SandboxState(ServerConfMixin, TokenStateMixin):
     """The whole state of one sandbox security server, kept in a data directory."""
 
     def __init__(
@@ -64,11 +63,14 @@ class SandboxState(TokenStateMixin):
         seed: Seed,
         pki: Pki,
         generated_admin_password: str | None,
+        central: CentralServer,
     ) -> None:
         self.data_dir = data_dir
         self.db = connection
         self.seed = seed
         self.pki = pki
+        #: the instance's simulated central server (its own configuration anchor)
+        self.central = central
         self.generated_admin_password = generated_admin_password
         #: where clients reach this server; the OCSP and TSA URLs are derived from it
         self.public_base_url = DEFAULT_PUBLIC_BASE_URL
@@ -95,6 +97,7 @@ class SandboxState(TokenStateMixin):
             (data_dir / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
         seed = load_seed()
         pki = ensure_pki(data_dir / "pki", seed)
+        central = ensure_central_server(data_dir / CENTRAL_DIR_NAME, seed.instance)
         connection = db.connect(data_dir / DATABASE_NAME)
         generated = None
         password_file = data_dir / PASSWORD_FILE_NAME
@@ -103,7 +106,7 @@ class SandboxState(TokenStateMixin):
             if password is None:
                 password = generated = secrets.token_urlsafe(15)
                 write_private(password_file, (password + "\n").encode())
-            cls._create(connection, password)
+            cls._create(connection, password, seed)
         elif admin_password is not None:
             connection.execute(
                 "UPDATE users SET password_hash = ? WHERE username = ?",
@@ -112,12 +115,18 @@ class SandboxState(TokenStateMixin):
             password_file.unlink(missing_ok=True)  # it no longer holds the password
         # like a restarted signer, the software token starts logged out
         connection.execute("UPDATE tokens SET logged_in = 0")
-        return cls(data_dir, connection, seed, pki, generated)
+        state = cls(data_dir, connection, seed, pki, generated, central)
+        anchor_file = state.anchor_path()
+        if state.server_conf()["anchor_imported"] and not anchor_file.exists():
+            anchor_file.write_bytes(central.anchor)  # imported by a release that kept no file
+        return state
 
     @staticmethod
-    def _create(connection: sqlite3.Connection, admin_password: str) -> None:
+    def _create(connection: sqlite3.Connection, admin_password: str, seed: Seed) -> None:
         now = store_time(utcnow())
-        connection.execute("INSERT INTO server_conf (id, created_at) VALUES (1, ?)", (now,))
+        connection.execute(
+            "INSERT INTO server_conf (id, created_at, enforce_token_pin_policy) VALUES (1, ?, ?)",
+            (now, int(seed.enforce_token_pin_policy)))
         connection.execute(
             "INSERT INTO users (username, password_hash, roles, created_at) VALUES (?, ?, ?, ?)",
             (ADMIN_USERNAME, hash_secret(admin_password), json.dumps(SECURITY_SERVER_ROLES), now),
@@ -224,24 +233,22 @@ class SandboxState(TokenStateMixin):
         conf = self.server_conf()
         return bool(conf["anchor_imported"]) and conf["global_conf_error"] is None
 
+    def require_anchor(self) -> None:
+        """X-Road's global configuration exists once an anchor is imported (even when later
+        downloads fail); before that its readers fail with 500."""
+        if not self.server_conf()["anchor_imported"]:
+            raise SandboxError(
+                "global_conf_outdated",
+                _("There is no global configuration: import the configuration anchor first."),
+                status=500,
+            )
+
     def require_global_conf(self) -> None:
         if not self.global_conf_valid():
             raise SandboxError(
                 "global_conf_outdated",
                 _("The global configuration is not valid: import the configuration anchor first."),
                 status=500,
-            )
-
-    def import_own_anchor(self) -> None:
-        """Import the configuration anchor of the sandbox's own instance."""
-        if self.server_conf()["anchor_imported"]:
-            raise SandboxError("anchor_already_exists",
-                               _("A configuration anchor has already been imported."), status=409)
-        with self.transaction() as connection:
-            connection.execute(
-                "UPDATE server_conf SET anchor_imported = 1, anchor_imported_at = ?, "
-                "instance_identifier = ? WHERE id = 1",
-                (store_time(utcnow()), self.seed.instance),
             )
 
     def set_global_conf_error(self, code: str | None) -> None:
@@ -252,77 +259,6 @@ class SandboxState(TokenStateMixin):
                 "WHERE id = 1",
                 (code, store_time(utcnow()) if code else None),
             )
-
-    def initialize(
-        self, owner_member_class: str, owner_member_code: str, server_code: str, pin: str
-    ) -> None:
-        """Initialise the server: owner, server code and the software token with its PIN."""
-        conf = self.server_conf()
-        if not conf["anchor_imported"]:
-            raise SandboxError("anchor_not_found",
-                               _("Import the configuration anchor before initialising."),
-                               status=409)
-        if conf["server_code"] and conf["owner_member_code"] and conf["token_pin_hash"]:
-            raise SandboxError("server_already_fully_initialized",
-                               _("The security server is already initialised."), status=409)
-        missing = [name for name, value in (
-            ("member_class_not_provided", owner_member_class),
-            ("member_code_not_provided", owner_member_code),
-            ("server_code_not_provided", server_code),
-            ("pin_code_not_provided", pin),
-        ) if not value]
-        if missing:
-            raise SandboxError("invalid_init_params",
-                               _("Some initialisation parameters are missing."), metadata=missing)
-        if owner_member_class not in {code for code, _desc in self.seed.member_classes}:
-            raise SandboxError("invalid_member_class", _("There is no such member class."),
-                               metadata=[owner_member_class])
-        for value in (owner_member_code, server_code):
-            if not _IDENTIFIER.match(value):
-                raise SandboxError("validation_failure",
-                                   _("Identifiers may only contain letters, digits and '()+,-.=?"),
-                                   metadata=[value])
-        if conf["enforce_token_pin_policy"] and (violation := pin_policy_violation(pin)):
-            raise SandboxError(violation[0], _("The PIN does not meet the token PIN policy."),
-                               metadata=violation[1])
-        with self.transaction() as connection:
-            connection.execute(
-                "UPDATE server_conf SET owner_member_class = ?, owner_member_code = ?, "
-                "server_code = ?, token_pin_hash = ? WHERE id = 1",
-                (owner_member_class, owner_member_code, server_code, hash_secret(pin)),
-            )
-            connection.execute(
-                "UPDATE tokens SET initialized = 1, available = 1, logged_in = 1 WHERE id = ?",
-                (SOFTWARE_TOKEN_ID,),
-            )
-            self._pin = pin
-            self._private_keys.clear()
-
-    def add_timestamping_service(self, name: str) -> None:
-        """Configure one of the timestamping services approved in the global configuration."""
-        self.require_global_conf()
-        tsa = self.seed.tsa(name)
-        if tsa is None:
-            raise SandboxError("timestamping_service_not_found",
-                               _("The global configuration approves no such timestamping service."),
-                               status=404, metadata=[name])
-        try:
-            with self.transaction() as connection:
-                connection.execute(
-                    "INSERT INTO timestamping_services (name, url, cost_type, added_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (tsa.name, self.url(tsa.path), tsa.cost_type, store_time(utcnow())),
-                )
-        except sqlite3.IntegrityError as error:
-            raise SandboxError("timestamping_service_already_configured",
-                               _("This timestamping service is already configured."),
-                               status=409, metadata=[name]) from error
-
-    def timestamping_services(self) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.db.execute(
-                "SELECT * FROM timestamping_services ORDER BY added_at, name"
-            ).fetchall()
 
     def url(self, path: str) -> str:
         """An absolute URL on this server."""

@@ -28,6 +28,9 @@ ACTION_ORDER = (
     "GENERATE_AUTH_CSR", "GENERATE_SIGN_CSR",
 )
 IN_REGISTRATION = ("REGISTRATION_IN_PROGRESS", "REGISTERED")
+CERTIFICATE_STATUSES = (
+    "SAVED", "REGISTRATION_IN_PROGRESS", "REGISTERED", "DELETION_IN_PROGRESS", "GLOBAL_ERROR",
+)
 
 
 def _ordered(actions: set[str]) -> list[str]:
@@ -107,7 +110,10 @@ def ocsp_status(cert: sqlite3.Row) -> str | None:
     }[ocsp.response_status(cert["ocsp_response"])]
 
 
-def render_certificate(token: sqlite3.Row, key: sqlite3.Row, cert: sqlite3.Row) -> dict[str, Any]:
+def render_certificate(
+    token: sqlite3.Row, key: sqlite3.Row, cert: sqlite3.Row, ocsp_error: str | None = None
+) -> dict[str, Any]:
+    """``TokenCertificate``; ``ocsp_error`` is why the signer did not activate it, if it did not."""
     renewal = cert["next_renewal_time"]
     return {
         "ocsp_status": ocsp_status(cert),
@@ -117,20 +123,32 @@ def render_certificate(token: sqlite3.Row, key: sqlite3.Row, cert: sqlite3.Row) 
         "renewed_cert_hash": cert["renewed_cert_hash"],
         "renewal_error": cert["renewal_error"],
         "next_automatic_renewal_time": fmt_time(parse_time(renewal)) if renewal else None,
+        "ocsp_verify_before_activation_error": ocsp_error,
         "certificate_details": certificate_details(cert["der"]),
         "status": cert["status"],
         "possible_actions": certificate_actions(token, key, cert),
     }
 
 
+def render_certificate_by_hash(state: SandboxState, cert_hash: str) -> dict[str, Any]:
+    """One token certificate (``GET /token-certificates/{hash}``)."""
+    state.catch_up()
+    cert = state.certificate(cert_hash)
+    key = state.key(cert["key_id"])
+    token = state.require_token(key["token_id"])
+    return render_certificate(token, key, cert, state.ocsp_error(cert["id"]))
+
+
 def render_key(state: SandboxState, token: sqlite3.Row, key: sqlite3.Row) -> dict[str, Any]:
+    """``Key`` with its certificates and CSRs."""
     certificates = state.certificates(key["id"])
     csr_actions = ["DELETE"] if _can_delete(token, True, False) else []
     return {
         "id": key["id"],
         "name": key["friendly_name"],
         "label": key["label"] or key["id"],
-        "certificates": [render_certificate(token, key, cert) for cert in certificates],
+        "certificates": [render_certificate(token, key, cert, state.ocsp_error(cert["id"]))
+                         for cert in certificates],
         "certificate_signing_requests": [
             {
                 "id": csr["id"],
@@ -150,13 +168,13 @@ def render_key(state: SandboxState, token: sqlite3.Row, key: sqlite3.Row) -> dic
 
 def render_token(state: SandboxState, token: sqlite3.Row) -> dict[str, Any]:
     """X-Road's ``Token`` with its keys, certificates and CSRs."""
-    state.refresh_ocsp()
+    state.catch_up()
     return {
         "id": token["id"],
         "name": token["friendly_name"],
         "type": token["type"],
         "keys": [render_key(state, token, key) for key in state.keys(token["id"])],
-        "status": "OK" if token["initialized"] else "NOT_INITIALIZED",
+        "status": state.token_status(token),
         "logged_in": bool(token["logged_in"]),
         "available": bool(token["available"]),
         "saved_to_configuration": bool(token["saved_to_configuration"]),

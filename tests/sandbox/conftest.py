@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 
 from backend.sandbox.app import create_app
 from backend.sandbox.permissions import SECURITY_SERVER_ROLES
+from backend.sandbox.ratelimit import RateLimiter
 from backend.sandbox.state import SandboxState
 from tests.sandboxes import BASE_URL, api_key_header
 
@@ -55,4 +56,16 @@ def client_for(
         transport=httpx.ASGITransport(app=app, client=(address, 40123)),
         base_url=BASE_URL,
         headers=api_key_header(key) if key else None,
+    )
+
+
+def unthrottled_client(state: SandboxState, roles: list[str] | None = None) -> httpx.AsyncClient:
+    """A client of ``state`` with an API key holding ``roles`` (default all five), not subject to
+    the per-address rate limit (tests that walk through long flows send many requests)."""
+    key = state.create_api_key(roles or list(SECURITY_SERVER_ROLES))[1]
+    limiter = RateLimiter(per_second=1_000_000, per_minute=1_000_000)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(state, rate_limiter=limiter)),
+        base_url=BASE_URL,
+        headers=api_key_header(key),
     )

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI, V30ResponseValidator
 from openapi_core.testing import MockRequest, MockResponse
@@ -28,8 +29,8 @@ from starlette.applications import Starlette
 from backend.sandbox.app import create_app
 from backend.sandbox.state import SandboxState
 from tests.conftest import REFERENCE_DIR
-from tests.sandbox.conftest import client_for
-from tests.sandboxes import ADMIN_PASSWORD, BASE_URL, OWNER_ID
+from tests.sandbox.conftest import client_for, unthrottled_client
+from tests.sandboxes import ADMIN_PASSWORD, BASE_URL, OWNER_ID, PIN
 
 SS_SPEC = REFERENCE_DIR / "xroad-ss-openapi.bundled.yaml"
 COMMON_SPEC = REFERENCE_DIR / "xroad-common-openapi-definition.yaml"
@@ -245,3 +246,233 @@ async def test_api_keys_conform(sandbox_state: SandboxState) -> None:
         invalid = await client.post("/api/v1/api-keys", json=["NOBODY"], auth=admin)
         validate_error_info(invalid.json())
         assert json.loads(invalid.content)["error"]["code"] == "invalid_role"
+
+
+# -- configuration anchor, initialisation and the global configuration's lists ---------------------
+
+# GET endpoints added with the anchor and initialisation, checked in an initialised sandbox.
+GLOBALCONF_SPEC_ENDPOINTS = (
+    "/api/v1/system/anchor",
+    "/api/v1/xroad-instances",
+    "/api/v1/member-classes",
+    "/api/v1/member-classes?current_instance=true",
+    "/api/v1/member-classes/SANDBOX-KG",
+    "/api/v1/member-names?member_class=GOV&member_code=70000001",
+    "/api/v1/security-servers",
+    "/api/v1/security-servers?current_server=true",
+    "/api/v1/security-servers/SANDBOX-KG:GOV:70000002:SS-ISSYK",
+    "/api/v1/timestamping-services",
+    "/api/v1/system/timestamping-services",
+    "/api/v1/system/timestamping-services/prioritization-strategy",
+)
+
+
+def validate_call(method: str, url: str, response: httpx.Response, status: int) -> None:
+    """A response of any method, with the status X-Road's controller answers."""
+    assert response.status_code == status, (url, response.status_code, response.text)
+    path, _sep, query = url.partition("?")
+    args = dict(pair.split("=", 1) for pair in query.split("&")) if query else None
+    ss_openapi().validate_response(
+        MockRequest(BASE_URL, method, path, args=args),
+        MockResponse(response.content, status_code=response.status_code,
+                     content_type=response.headers.get("content-type", "")),
+    )
+
+
+def validate_schema(name: str, body: Any) -> None:
+    schemas = _ss_spec()[1]
+    OAS30Validator({**schemas[name], "components": {"schemas": schemas}}).validate(body)
+
+
+async def test_anchor_and_initialisation_conform(sandbox_state: SandboxState) -> None:
+    async with unthrottled_client(sandbox_state) as api_client:  # more than 20 requests a second
+        await _anchor_and_initialisation_conform(sandbox_state, api_client)
+
+
+async def _anchor_and_initialisation_conform(
+    sandbox_state: SandboxState, api_client: httpx.AsyncClient
+) -> None:
+    own = sandbox_state.central.anchor
+    octets = {"Content-Type": "application/octet-stream"}
+    # POST /system/anchor/previews: the spec documents 201, but SystemApiController.previewAnchor
+    # returns `new ResponseEntity<>(..., HttpStatus.OK)`; its body is checked against `Anchor`.
+    preview = await api_client.post("/api/v1/system/anchor/previews?validate_instance=false",
+                                    content=own, headers=octets)
+    assert preview.status_code == 200
+    validate_schema("Anchor", preview.json())
+    malformed = await api_client.post("/api/v1/system/anchor/previews?validate_instance=false",
+                                      content=b"<no/>", headers=octets)
+    validate_error_info(malformed.json())
+    validate_call("post", "/api/v1/system/anchor",
+                  await api_client.post("/api/v1/system/anchor", content=own, headers=octets), 201)
+    init = "/api/v1/initialization"
+    for body in ({}, {"owner_member_class": "GOV", "owner_member_code": "404",
+                      "security_server_code": "SS:1", "software_token_pin": "x"}):
+        validate_error_info((await api_client.post(init, json=body)).json())
+    request = {"owner_member_class": "GOV", "owner_member_code": "404",
+               "security_server_code": "SS1", "software_token_pin": "Tunduk-PIN-2024"}
+    warned = await api_client.post(init, json=request)
+    assert warned.json()["error"]["code"] == "warnings_detected"
+    validate_error_info(warned.json())
+    validate_call("post", init,
+                  await api_client.post(init, json={**request, "ignore_warnings": True}), 201)
+    validate_call("put", "/api/v1/system/anchor",
+                  await api_client.put("/api/v1/system/anchor", content=own, headers=octets), 201)
+    tsa = (await api_client.get("/api/v1/timestamping-services")).json()[0]
+    validate_call("post", "/api/v1/system/timestamping-services",
+                  await api_client.post("/api/v1/system/timestamping-services", json=tsa), 201)
+    for url in GLOBALCONF_SPEC_ENDPOINTS:
+        validate_call("get", url, await api_client.get(url), 200)
+    # the download is a file (`type: string, format: binary`), which openapi-core would parse as
+    # XML first; its media type is what the spec can say about it
+    download = await api_client.get("/api/v1/system/anchor/download")
+    declared = _load(SS_SPEC)["paths"]["/system/anchor/download"]["get"]["responses"]["200"]
+    assert (download.status_code, download.content) == (200, own)
+    assert download.headers["content-type"] in declared["content"]
+    validate_call("post", "/api/v1/system/timestamping-services/delete",
+                  await api_client.post("/api/v1/system/timestamping-services/delete", json=tsa),
+                  204)
+    _check_times((await api_client.get("/api/v1/system/anchor")).json())
+
+
+async def test_global_configuration_errors_are_error_info(api_client: httpx.AsyncClient) -> None:
+    for url in ("/api/v1/xroad-instances", "/api/v1/system/anchor",
+                "/api/v1/security-servers?current_server=true"):
+        response = await api_client.get(url)
+        assert response.status_code == 500
+        validate_error_info(response.json())
+
+
+# -- tokens, keys, CSRs, token certificates and certificate authorities ---------------------------
+
+# Where X-Road's controllers answer another status than the spec documents (xroad-admin-api.md
+# §4.2), the sandbox answers as X-Road does and its body is checked against the documented schema:
+#  * POST /tokens/{id}/keys-with-csrs: spec 201, TokensApiController.addKeyAndCsr answers 200.
+#  * POST /keys/{id}/csrs and GET /keys/{id}/csrs/{csr_id}: spec 201, KeysApiController answers
+#    200 with the file (createAttachmentResourceResponse), 204 for an ACME order.
+#  * PUT /token-certificates/{hash}/register: spec 200, the controller answers 204.
+#  * POST /certificate-authorities/{ca_name}/acme-order: spec 200, the controller answers 204.
+
+
+def _declared_file(path: str, method: str, status: str, response: httpx.Response) -> None:
+    """A file answer: its media type is what the spec declares for ``status``."""
+    declared = _load(SS_SPEC)["paths"][path][method]["responses"][status]
+    assert response.headers["content-type"] in declared["content"], response.headers
+
+
+async def test_tokens_keys_and_certificates_conform(populated_state: SandboxState) -> None:
+    from backend.sandbox import centralserver
+    from backend.sandbox.ca import SandboxCA
+    from tests.sandbox.conftest import unthrottled_client
+
+    centralserver.set_request_delay(populated_state, 0)
+    async with unthrottled_client(populated_state) as api:
+        await _tokens_conform(api)
+        key_id, csr_id = await _keys_and_csrs_conform(api)
+        authority = SandboxCA.open(populated_state.data_dir)
+        try:
+            request = (await api.get(f"/api/v1/keys/{key_id}/csrs/{csr_id}")).content
+            cert = authority.sign(request).public_bytes(serialization.Encoding.DER)
+        finally:
+            authority.close()
+        await _certificates_conform(api, cert)
+        await _certificate_authorities_conform(api)
+        bodies = await validate_all(api)
+        _check_times(bodies)
+
+
+async def _tokens_conform(api: httpx.AsyncClient) -> None:
+    validate_call("put", "/api/v1/tokens/0/logout", await api.put("/api/v1/tokens/0/logout"), 200)
+    wrong = await api.put("/api/v1/tokens/0/login", json={"password": "wrong"})
+    validate_error_info(wrong.json())
+    validate_call("get", "/api/v1/tokens/0", await api.get("/api/v1/tokens/0"), 200)
+    validate_call("put", "/api/v1/tokens/0/login",
+                  await api.put("/api/v1/tokens/0/login", json={"password": PIN}), 200)
+    validate_call("patch", "/api/v1/tokens/0",
+                  await api.patch("/api/v1/tokens/0", json={"name": "softToken-0"}), 200)
+    validate_error_info((await api.put("/api/v1/tokens/0/pin", json={})).json())
+    validate_call("put", "/api/v1/tokens/0/pin",
+                  await api.put("/api/v1/tokens/0/pin",
+                                json={"old_pin": PIN, "new_pin": PIN + "-2"}), 204)
+    await api.put("/api/v1/tokens/0/login", json={"password": PIN + "-2"})
+
+
+async def _keys_and_csrs_conform(api: httpx.AsyncClient) -> tuple[str, str]:
+    added = await api.post("/api/v1/tokens/0/keys", json={"label": "conformance"})
+    validate_call("post", "/api/v1/tokens/0/keys", added, 201)
+    key_id = added.json()["id"]
+    key_path = f"/api/v1/keys/{key_id}"
+    validate_call("get", key_path, await api.get(key_path), 200)
+    validate_call("patch", key_path, await api.patch(key_path, json={"name": "renamed"}), 200)
+    validate_call("get", key_path + "/possible-actions",
+                  await api.get(key_path + "/possible-actions"), 200)
+    request = {"key_usage_type": "AUTHENTICATION", "ca_name": "Kapka Sandbox Test CA",
+               "csr_format": "DER", "subject_field_values": {"CN": "ss1.example.kg", "C": "KG"}}
+    generated = await api.post(key_path + "/csrs", json=request)
+    assert generated.status_code == 200
+    _declared_file("/keys/{id}/csrs", "post", "201", generated)
+    with_csr = await api.post("/api/v1/tokens/0/keys-with-csrs",
+                              json={"key_label": "auth", "csr_generate_request": request})
+    assert with_csr.status_code == 200
+    validate_schema("KeyWithCertificateSigningRequestId", with_csr.json())
+    auth_key, csr_id = with_csr.json()["key"]["id"], with_csr.json()["csr_id"]
+    csr_path = f"/api/v1/keys/{auth_key}/csrs/{csr_id}"
+    downloaded = await api.get(csr_path)
+    assert downloaded.status_code == 200
+    _declared_file("/keys/{id}/csrs/{csr_id}", "get", "201", downloaded)
+    validate_call("get", csr_path + "/possible-actions",
+                  await api.get(csr_path + "/possible-actions"), 200)
+    validate_error_info((await api.post(key_path + "/csrs", json={**request, "ca_name": "X"})).json())
+    own_csr = (await api.get(key_path)).json()["certificate_signing_requests"][0]["id"]
+    validate_call("delete", f"{key_path}/csrs/{own_csr}",
+                  await api.delete(f"{key_path}/csrs/{own_csr}"), 204)
+    validate_call("delete", key_path, await api.delete(key_path), 204)
+    validate_error_info((await api.get(key_path)).json())
+    return auth_key, csr_id
+
+
+async def _certificates_conform(api: httpx.AsyncClient, cert: bytes) -> None:
+    imported = await api.post("/api/v1/token-certificates", content=cert,
+                              headers={"Content-Type": "application/octet-stream"})
+    validate_call("post", "/api/v1/token-certificates", imported, 201)
+    path = f"/api/v1/token-certificates/{imported.json()['certificate_details']['hash']}"
+    validate_error_info((await api.post("/api/v1/token-certificates", content=cert)).json())
+    validate_error_info((await api.post(path + "/import")).json())
+    for action in ("activate", "disable"):
+        validate_call("put", f"{path}/{action}", await api.put(f"{path}/{action}"), 204)
+    registered = await api.put(path + "/register", json={"address": "ss1.example.kg"})
+    assert (registered.status_code, registered.content) == (204, b"")
+    tokens = (await api.get("/api/v1/tokens")).json()
+    key_id = next(key["id"] for token in tokens for key in token["keys"]
+                  if any(cert["certificate_details"]["hash"] == path.rsplit("/", 1)[1]
+                         for cert in key["certificates"]))
+    warned = await api.delete(f"/api/v1/keys/{key_id}")
+    assert warned.json()["error"]["code"] == "warnings_detected"
+    validate_error_info(warned.json())
+    validate_call("get", path, await api.get(path), 200)
+    validate_call("get", path + "/possible-actions", await api.get(path + "/possible-actions"), 200)
+    validate_call("put", path + "/unregister", await api.put(path + "/unregister"), 204)
+    validate_error_info((await api.put(path + "/mark-for-deletion")).json())
+    validate_call("delete", path, await api.delete(path), 204)
+
+
+async def _certificate_authorities_conform(api: httpx.AsyncClient) -> None:
+    base = "/api/v1/certificate-authorities"
+    for url in (base, f"{base}?key_usage_type=SIGNING&include_intermediate_cas=true",
+                f"{base}/Kapka Sandbox Test CA/csr-subject-fields?key_usage_type=AUTHENTICATION",
+                f"{base}/Kapka Sandbox Test CA/csr-subject-fields?key_usage_type=SIGNING"
+                f"&member_id={OWNER_ID}",
+                f"{base}/Kapka Sandbox ACME CA/has-acme-eab-credentials"
+                "?key_usage_type=AUTHENTICATION"):
+        validate_call("get", url, await api.get(url), 200)
+    _check_times((await api.get(base)).json())
+    validate_error_info((await api.get(f"{base}/X/csr-subject-fields",
+                                       params={"key_usage_type": "AUTHENTICATION"})).json())
+    key = await api.post("/api/v1/tokens/0/keys-with-csrs", json={
+        "key_label": "acme", "csr_generate_request": {
+            "key_usage_type": "AUTHENTICATION", "ca_name": "Kapka Sandbox ACME CA",
+            "csr_format": "PEM", "subject_field_values": {"CN": "ss1.example.kg", "C": "KG"}}})
+    ordered = await api.post(f"{base}/Kapka Sandbox ACME CA/acme-order",
+                             json={"csr_id": key.json()["csr_id"],
+                                   "key_usage_type": "AUTHENTICATION"})
+    assert (ordered.status_code, ordered.content) == (204, b"")

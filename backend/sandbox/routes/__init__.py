@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -85,3 +86,36 @@ def long_path_param(request: Request, name: str) -> int:
         )
         raise ApiError(400, "validation_failure", validation_errors={name: [message]}) from None
     return value
+
+
+def bool_query_param(request: Request, name: str, default: bool) -> bool:
+    """An optional boolean query parameter, converted as Spring's ``StringToBooleanConverter``."""
+    raw = request.query_params.get(name, "")
+    value = raw.strip().lower()
+    if value in ("true", "on", "yes", "1"):
+        return True
+    if value in ("false", "off", "no", "0"):
+        return False
+    if not value:
+        return default
+    message = (
+        f"Method parameter '{name}': Failed to convert value of type 'java.lang.String' to "
+        f"required type 'java.lang.Boolean'; Invalid boolean value '{raw}'"
+    )
+    raise ApiError(400, "validation_failure", validation_errors={name: [message]})
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """A JSON object body; anything else is Spring's ``HttpMessageNotReadableException`` (400)."""
+    try:
+        value = json.loads(await read_body(request))
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400) from None
+    if not isinstance(value, dict):
+        raise ApiError(400)
+    return value
+
+
+def java_length(text: str) -> int:
+    """The length Java's ``String.length()`` reports (UTF-16 code units), as ``@Size`` counts."""
+    return len(text.encode("utf-16-le")) // 2
