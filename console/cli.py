@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from backend.errors import KapkaError
-from backend.i18n import _, set_language
+from backend.i18n import N_, _, set_language
 from console import __version__
 
 EXIT_OK = 0
@@ -24,7 +24,11 @@ EXIT_INTERRUPTED = 130
 
 # Subcommands, loaded only when used so that `kapka --version` stays instant.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "sandbox": ("backend.sandbox.cli", "run an embedded X-Road sandbox security server"),
+    "sandbox": ("backend.sandbox.cli", N_("run an embedded X-Road sandbox security server")),
+    "keys": ("console.cli_keys", N_("list tokens, keys, certificates and CSRs")),
+    "csr": ("console.cli_csr", N_("export a key's certificate signing request")),
+    "cert": ("console.cli_cert", N_("show, check, import, register and activate certificates")),
+    "token": ("console.cli_token", N_("log in to a token with its PIN")),
 }
 
 
@@ -35,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kapka",
         description=_("Terminal operator console for X-Road security servers."),
         epilog=_("commands:\n{commands}\n\nRun 'kapka COMMAND --help' for a command's options.\n"
-                 "Exit codes: 0 success, 1 failure, 2 usage or configuration error, "
+                 "Exit codes: 0 success, 1 failure, 2 usage or configuration error,\n"
+                 "3 check failed or refused by the server, 4 not connected, "
                  "130 interrupted.").format(commands=commands),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -88,7 +88,7 @@ async def test_an_initialised_server_shows_tokens_certificates_and_services(
         await wait_for(pilot, lambda: app.alerts_info is not None, what="alerts")
         await wait_for(pilot, lambda: app.header_info.initialised is True, what="header")
         header = header_text(app)
-        assert "initialised" in header and "not initialised" not in header
+        assert "SANDBOX-KG:GOV:70000001:SS1" in header and "not initialised" not in header
         assert app.header_info.node_type in header
 
 
