@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tomllib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import var
+from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.worker import Worker
 
@@ -78,6 +80,10 @@ class KapkaApp(App[int]):
                 tooltip=_("Every key of this screen")),
         Binding("c", "connect_screen", _("Connect"), id="app.connect",
                 tooltip=_("Switch profile or connect to another server")),
+        Binding("s", "open_setup", _("Setup"), id="app.setup",
+                tooltip=_("The setup wizard: from a fresh server to an active certificate")),
+        Binding("k", "keys", _("Keys"), id="app.keys",
+                tooltip=_("Tokens, keys and certificates of the server")),
         Binding("ctrl+t", "toggle_theme", _("Theme"), show=False, id="app.theme",
                 tooltip=_("Switch between the dark and the light theme")),
         Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True,
@@ -91,6 +97,7 @@ class KapkaApp(App[int]):
                  client: SecurityServerClient | None = None, profile_label: str | None = None,
                  read_only: bool = False,
                  pending_client: Callable[[], Awaitable[SecurityServerClient]] | None = None,
+                 setup_wizard: bool = True,
                  ) -> None:
         super().__init__()
         self.connector = connector
@@ -106,6 +113,9 @@ class KapkaApp(App[int]):
         self.server_pending = pending_client is not None
         self._owns_server = False
         self._read_only = read_only
+        # after connecting to a server that is not initialised, show the setup wizard
+        self.setup_wizard = setup_wizard
+        self._confirmed_writes: set[tuple[str, str]] = set()  # see operator_confirmed
         self._theme_problem: tuple[str, str] | None = None
         self._apply_themes()  # before the first screen: a theme change later restyles everything
 
@@ -181,6 +191,45 @@ class KapkaApp(App[int]):
 
     def show_dashboard(self) -> None:
         self._show_main(DashboardScreen())
+
+    def show_keys(self, select: str | None = None) -> None:
+        """The keys and certificates screen over the main screen (escape goes back)."""
+        from screens.keys import KeysScreen
+
+        if self.server is None:
+            self.notify(_("Connect to a security server first (c)."), title=_("Not connected"),
+                        severity="warning")
+            return
+        if isinstance(self.screen, ModalScreen):
+            return  # a dialog waits for its answer; closing it here would leave its caller waiting
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, KeysScreen):
+            self.pop_screen()
+        if isinstance(self.screen, KeysScreen):
+            if select:
+                self.screen.select(f"cert:{select.upper()}")
+            return
+        self.push_screen(KeysScreen(select=select))
+
+    def action_keys(self) -> None:
+        self.show_keys()
+
+    def show_setup(self) -> None:
+        """The setup wizard (it reads from the server which step is next)."""
+        from screens.setup.wizard import SetupWizardScreen
+
+        if not isinstance(self.screen, SetupWizardScreen):
+            self._show_main(SetupWizardScreen())
+
+    def action_open_setup(self) -> None:
+        if self.server is not None:
+            self.show_setup()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_setup":  # offered on the dashboard, once connected
+            return self.server is not None and isinstance(self.screen, DashboardScreen)
+        if action == "keys":  # once connected, and not from inside a dialog
+            return self.server is not None and not isinstance(self.screen, ModalScreen)
+        return True
 
     def show_connect(self, *, error: KapkaError | tuple[str, str] | None = None,
                      profile: Profile | None = None, retry_profile: str | None = None) -> None:
@@ -306,6 +355,8 @@ class KapkaApp(App[int]):
         self.alerts_info = None
         self.refresh_bindings()
         self.show_dashboard()
+        if self.setup_wizard:
+            self.offer_setup(client)
         self.poll_alerts()
         if previous is not None and previous is not client and previous_owned:
             self.run_worker(previous.aclose(), group="close", exit_on_error=False)
@@ -320,6 +371,17 @@ class KapkaApp(App[int]):
         """The dashboard learned whether the server is initialised, and maybe its id."""
         self.header_info = dataclasses.replace(self.header_info, initialised=initialised,
                                                server_id=server_id)
+
+    @work(exclusive=True, group="offer-setup", exit_on_error=False)
+    async def offer_setup(self, client: SecurityServerClient) -> None:
+        """Show the setup wizard instead of the dashboard while the server is not initialised."""
+        try:
+            status = await client.setup.status()
+        except KapkaError:
+            return  # the dashboard says what is wrong
+        if client is self.server and not status.is_initialized and \
+                isinstance(self.screen, DashboardScreen):
+            self.show_setup()
 
     def refresh_identity(self) -> None:
         if self.server is not None and self.identity is None:
@@ -374,9 +436,22 @@ class KapkaApp(App[int]):
                 problem = error.message
         return True
 
+    @contextmanager
+    def operator_confirmed(self, method: str, path: str) -> Iterator[None]:
+        """A screen has asked the operator about this write itself, saying more than the
+        generic dialog would (what goes with a deleted key): do not ask a second time."""
+        self._confirmed_writes.add((method, path))
+        try:
+            yield
+        finally:
+            self._confirmed_writes.discard((method, path))
+
     async def confirm_write(self, request: WriteRequest) -> bool:
         """The transport's confirmer: a dangerous change is sent only after the operator agrees."""
         from screens.widgets.confirm import ConfirmDialog
+
+        if (request.method, request.path) in self._confirmed_writes:
+            return True
 
         server = self.server.base_url if self.server is not None else _("the server")
         effect = Content.assemble(

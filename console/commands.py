@@ -29,6 +29,15 @@ def kapka_commands(app: Any) -> list[KapkaCommand]:
                                      app.action_refresh_dashboard))
         commands.append(KapkaCommand(_("dashboard: show"), _("Go to the dashboard"),
                                      app.show_dashboard))
+        commands.append(KapkaCommand(_("keys: open"),
+                                     _("Tokens, keys, certificates and CSRs; what can be done "
+                                       "with each"), app.show_keys))
+        commands.append(KapkaCommand(_("keys: expiry overview"),
+                                     _("Every certificate by days left, with renewal progress"),
+                                     partial(_open_expiry, app)))
+        commands.append(KapkaCommand(_("setup: open wizard"),
+                                     _("Set up the server step by step; resumes where the server "
+                                       "is (read-only mode: shows the state)"), app.show_setup))
     commands.append(KapkaCommand(_("connection: switch profile / connect screen"),
                                  _("Connect to another server or change this profile"),
                                  app.action_connect_screen))
@@ -50,6 +59,17 @@ def kapka_commands(app: Any) -> list[KapkaCommand]:
     if app.read_only:
         commands = [command for command in commands if not command.dangerous]
     return commands
+
+
+def _open_expiry(app: Any) -> None:
+    app.show_keys()
+    app.call_after_refresh(_select_expiry, app)
+
+
+def _select_expiry(app: Any) -> None:
+    action = getattr(app.screen, "action_expiry", None)
+    if callable(action):
+        action()
 
 
 def _open_create_key(app: Any) -> None:

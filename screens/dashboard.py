@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.lazy import Lazy
+from textual.widgets import DataTable
 
 from backend.api.errors import PermissionDenied
 from backend.errors import KapkaError
@@ -62,10 +63,7 @@ class DashboardScreen(KapkaScreen):
                               columns=(_("Token"), _("Type"), _("Status"), _("Logged in"),
                                        _("Keys")))
                 # below the first screenful: mounted just after the first paint
-                yield Lazy(Section(_("Certificates"), id="section-certificates",
-                                   columns=(_("Expires in"), _("Usage"), _("Status"), _("Active"),
-                                            _("OCSP"), _("Not after"), _("Subject"),
-                                            _("Token"))))
+                yield Lazy(_certificates_section())
                 yield Lazy(Section(_("Global configuration"), id="section-globalconf"))
                 yield Lazy(Section(_("Timestamping services"), id="section-timestamping",
                                    columns=(_("Status"), _("Last update"), _("URL"), _("Error"))))
@@ -99,6 +97,17 @@ class DashboardScreen(KapkaScreen):
     @on(ErrorPanel.Retry)
     def _retry(self) -> None:
         self.action_refresh()
+
+    @on(DataTable.RowSelected)
+    def _certificate_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a certificate opens it on the keys screen."""
+        section = event.data_table.parent
+        if getattr(section, "id", None) != "section-certificates":
+            return
+        index = event.cursor_row
+        show_keys = getattr(self.app, "show_keys", None)
+        if callable(show_keys) and 0 <= index < len(self.certificates):
+            show_keys(select=self.certificates[index].hash)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -208,6 +217,14 @@ class DashboardScreen(KapkaScreen):
         section.show_summary(_("No certification authority is approved in the global "
                                "configuration yet.") if not cas else "")
         section.show_rows(ocsp_rows(cas))
+
+
+def _certificates_section() -> Section:
+    section = Section(_("Certificates"), id="section-certificates",
+                      columns=(_("Expires in"), _("Usage"), _("Status"), _("Active"), _("OCSP"),
+                               _("Not after"), _("Subject"), _("Token")))
+    section.border_subtitle = _("enter or k: keys and certificates")
+    return section
 
 
 def _is_role_problem(errors: list[Exception]) -> bool:

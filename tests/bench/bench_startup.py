@@ -21,6 +21,7 @@ import pexpect
 
 from tests.bench.perfdoc import write_section
 from tests.e2e.conftest import KAPKA, kapka_env
+from tests.e2e.test_sandbox_session import initialised_sandbox
 
 TARGET_RATIO = 2.0
 MINIMAL_APP = str(Path(__file__).with_name("minimal_app.py"))
@@ -53,7 +54,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home_dir:
         home = Path(home_dir)
         env = kapka_env(home)
-        kapka = [str(KAPKA), "--sandbox", "--sandbox-data", str(home / "sandbox")]
+        kapka = [str(KAPKA), "--sandbox", "--sandbox-data",
+                 str(initialised_sandbox(home / "sandbox"))]
         markers = ["Dashboard", "softToken-0"]
         first = timed_start(kapka, markers, env)  # the first start makes the sandbox's keys
         minimal, dashboard, data = [], [], []
@@ -66,7 +68,7 @@ def main() -> int:
     verdict = "meets" if ratio < TARGET_RATIO else "MISSES"
     body = f"""## Start-up: time to dashboard
 
-`kapka --sandbox` with existing sandbox state, against a minimal Textual app, both in an 80×24
+`kapka --sandbox` with an initialised sandbox, against a minimal Textual app, both in an 80×24
 pseudo-terminal, {args.runs} runs each, interleaved. Time-to-dashboard: the Dashboard screen is
 painted. Time-to-data: the Dashboard shows the sandbox's software token (the sandbox started in its
 own process, an API key was created and the data came back over HTTPS).
@@ -76,7 +78,7 @@ own process, an API key was created and the data came back over HTTPS).
 {row("minimal Textual app, line painted", minimal)}
 {row("`kapka --sandbox`, dashboard painted", dashboard)}
 {row("`kapka --sandbox`, dashboard data shown", data)}
-| `kapka --sandbox`, first start ever (sandbox keys made), data shown | {first[1] * 1000:.0f} ms | | |
+| `kapka --sandbox`, first run on this data (sandbox keys made), data shown | {first[1] * 1000:.0f} ms | | |
 
 Time-to-dashboard is {ratio:.2f}× the minimal app — {verdict} the target of under {TARGET_RATIO:.0f}×."""
     write_section("startup", body)

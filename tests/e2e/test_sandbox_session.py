@@ -7,11 +7,25 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from backend.sandbox.state import SandboxState
+
 pytestmark = pytest.mark.e2e
 
 
+def initialised_sandbox(data: Path) -> Path:
+    """A sandbox data dir whose server is initialised (anchor, owner, server code, PIN)."""
+    state = SandboxState.open(data)
+    try:
+        state.import_own_anchor()
+        state.initialize("GOV", "70000001", "SS1", "Sandbox-PIN-2026")
+    finally:
+        state.close()
+    return data
+
+
 def test_kapka_sandbox_shows_the_dashboard_and_q_quits_with_0(spawn_kapka, tmp_path: Path) -> None:
-    child = spawn_kapka("--sandbox", "--sandbox-data", str(tmp_path / "sandbox"))
+    data = initialised_sandbox(tmp_path / "sandbox")  # a fresh one opens the setup wizard
+    child = spawn_kapka("--sandbox", "--sandbox-data", str(data))
     child.expect("Dashboard")
     # real data from the sandbox: its software token is listed once the workers have loaded
     child.expect("softToken-0")
