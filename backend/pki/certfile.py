@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: X-Road's ``KeyUsage`` names, in the order of the key-usage bits
-_KEY_USAGES = (
+KEY_USAGES = (
     ("digital_signature", "DIGITAL_SIGNATURE"),
     ("content_commitment", "NON_REPUDIATION"),
     ("key_encipherment", "KEY_ENCIPHERMENT"),
@@ -73,13 +73,13 @@ def public_key_der(key: PublicKeyTypes) -> bytes:
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _key_usages(cert: x509.Certificate) -> tuple[str, ...] | None:
+def key_usage_names(cert: x509.Certificate) -> tuple[str, ...] | None:
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         return None
     found = []
-    for attribute, name in _KEY_USAGES:
+    for attribute, name in KEY_USAGES:
         try:
             if getattr(usage, attribute):
                 found.append(name)
@@ -189,7 +189,7 @@ def describe(cert: x509.Certificate, *, encoding: str = "DER",
         issuer_common_name=common_name(cert.issuer),
         serial=str(cert.serial_number),
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        key_usages=_key_usages(cert), extended_key_usages=_extended_key_usages(cert),
+        key_usages=key_usage_names(cert), extended_key_usages=_extended_key_usages(cert),
         is_ca=_is_ca(cert), self_signed=cert.subject == cert.issuer,
         encoding=encoding, chain=chain, notes=notes,
     )

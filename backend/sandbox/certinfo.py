@@ -7,35 +7,18 @@ upper-case hex; absent values (no SAN, no common name) are left out, as Jackson 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
+from cryptography.x509.oid import SignatureAlgorithmOID
 
+from backend.pki.certfile import cert_hash, key_usage_names
+from backend.pki.names import common_name, java_dn
 from backend.sandbox.wire import fmt_time
 
-_KEYWORDS = {
-    NameOID.COMMON_NAME.dotted_string: "CN",
-    NameOID.COUNTRY_NAME.dotted_string: "C",
-    NameOID.LOCALITY_NAME.dotted_string: "L",
-    NameOID.STATE_OR_PROVINCE_NAME.dotted_string: "ST",
-    NameOID.ORGANIZATION_NAME.dotted_string: "O",
-    NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string: "OU",
-    NameOID.TITLE.dotted_string: "T",
-    NameOID.STREET_ADDRESS.dotted_string: "STREET",
-    NameOID.DOMAIN_COMPONENT.dotted_string: "DC",
-    NameOID.DN_QUALIFIER.dotted_string: "DNQUALIFIER",
-    NameOID.SURNAME.dotted_string: "SURNAME",
-    NameOID.GIVEN_NAME.dotted_string: "GIVENNAME",
-    NameOID.INITIALS.dotted_string: "INITIALS",
-    NameOID.GENERATION_QUALIFIER.dotted_string: "GENERATION",
-    NameOID.EMAIL_ADDRESS.dotted_string: "EMAILADDRESS",
-    NameOID.USER_ID.dotted_string: "UID",
-    NameOID.SERIAL_NUMBER.dotted_string: "SERIALNUMBER",
-}
+__all__ = ["cert_hash", "certificate_details", "common_name", "java_dn", "key_usages"]
 
 _SIGNATURE_NAMES = {
     SignatureAlgorithmOID.RSA_WITH_SHA1: "SHA1withRSA",
@@ -51,69 +34,9 @@ _SIGNATURE_NAMES = {
     SignatureAlgorithmOID.ED448: "Ed448",
 }
 
-#: X-Road's KeyUsage enum, in the order of the certificate's key-usage bits
-KEY_USAGES = (
-    ("digital_signature", "DIGITAL_SIGNATURE"),
-    ("content_commitment", "NON_REPUDIATION"),
-    ("key_encipherment", "KEY_ENCIPHERMENT"),
-    ("data_encipherment", "DATA_ENCIPHERMENT"),
-    ("key_agreement", "KEY_AGREEMENT"),
-    ("key_cert_sign", "KEY_CERT_SIGN"),
-    ("crl_sign", "CRL_SIGN"),
-    ("encipher_only", "ENCIPHER_ONLY"),
-    ("decipher_only", "DECIPHER_ONLY"),
-)
-
-_SPECIAL = set(',+=\n<>#;\\"')
-
-
-def _value(text: str) -> str:
-    if not text or any(ch in _SPECIAL for ch in text) or text != text.strip() or "  " in text:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
-
-
-def java_dn(name: x509.Name) -> str:
-    """A name as Java's ``X500Principal.toString()`` writes it."""
-    parts = []
-    for rdn in reversed(list(name.rdns)):
-        avas = []
-        for attribute in rdn:
-            keyword = _KEYWORDS.get(attribute.oid.dotted_string, f"OID.{attribute.oid.dotted_string}")
-            value = attribute.value if isinstance(attribute.value, str) else attribute.value.hex()
-            avas.append(f"{keyword}={_value(value)}")
-        parts.append(" + ".join(avas))
-    return ", ".join(parts)
-
-
-def common_name(name: x509.Name) -> str | None:
-    """The first CN of a name, if it has one."""
-    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if not values:
-        return None
-    value = values[0].value
-    return value if isinstance(value, str) else value.decode()
-
-
-def cert_hash(der: bytes) -> str:
-    """X-Road's certificate hash: SHA-256 of the DER, upper-case hex."""
-    return hashlib.sha256(der).hexdigest().upper()
-
-
 def key_usages(cert: x509.Certificate) -> list[str]:
     """The key-usage bits that are set, as X-Road's ``KeyUsage`` names."""
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return []
-    found = []
-    for attribute, name in KEY_USAGES:
-        try:
-            if getattr(usage, attribute):
-                found.append(name)
-        except ValueError:  # encipher_only/decipher_only are undefined without key_agreement
-            continue
-    return found
+    return list(key_usage_names(cert) or ())
 
 
 def subject_alternative_names(cert: x509.Certificate) -> str | None:
