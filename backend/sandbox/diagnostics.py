@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
+
 from backend.sandbox.certinfo import java_dn
 from backend.sandbox.softtoken import SOFTWARE_TOKEN_ID
 from backend.sandbox.wire import fmt_time, parse_time, utcnow
@@ -61,30 +63,42 @@ def timestamping_services(state: SandboxState) -> list[dict[str, Any]]:
 
 
 def ocsp_responders(state: SandboxState) -> list[dict[str, Any]]:
-    """``CaOcspDiagnostics`` for the approved CAs of the global configuration."""
+    """``CaOcspDiagnostics`` for every approved CA of the global configuration."""
     conf = state.server_conf()
     if not conf["anchor_imported"]:
         return []
     state.refresh_ocsp()
-    responder = state.seed.ca.ocsp
     with state.lock:
-        row = state.db.execute(
-            "SELECT MAX(ocsp_fetched_at) AS fetched FROM certificates "
-            "WHERE ocsp_fetched_at IS NOT NULL"
-        ).fetchone()
+        rows = state.db.execute(
+            "SELECT der, ocsp_fetched_at FROM certificates WHERE ocsp_fetched_at IS NOT NULL"
+        ).fetchall()
+    fetched = [(x509.load_der_x509_certificate(row["der"]), parse_time(row["ocsp_fetched_at"]))
+               for row in rows]
+    report = []
+    for seed_ca in state.seed.cas:
+        issuer = state.pki.issuer_named(seed_ca.name)
+        if issuer is None:
+            continue
+        last = max((at for cert, at in fetched if issuer.issued(cert)), default=None)
+        report.append({"distinguished_name": java_dn(issuer.ca.cert.subject),
+                       "ocsp_responders": [_responder_report(state, seed_ca.ocsp, last,
+                                                             conf["anchor_imported_at"])]})
+    return report
+
+
+def _responder_report(state: SandboxState, responder: Any, last: dt.datetime | None,
+                      anchor_imported_at: str) -> dict[str, Any]:
+    """One responder: OK since its last answer for a certificate, else waiting for its first."""
     report: dict[str, Any] = {"url": state.url(responder.path), "cost_type": responder.cost_type}
-    if row["fetched"]:
-        fetched = parse_time(row["fetched"])
-        report.update(
-            status_class="OK",
-            prev_update_at=fmt_time(fetched),
-            next_update_at=fmt_time(fetched + dt.timedelta(seconds=responder.fetch_interval_seconds)),
-        )
+    interval = dt.timedelta(seconds=responder.fetch_interval_seconds)
+    if last is not None:
+        report.update(status_class="OK", prev_update_at=fmt_time(last),
+                      next_update_at=fmt_time(last + interval))
     else:
-        _previous, following = _ticks(parse_time(conf["anchor_imported_at"]),
+        _previous, following = _ticks(parse_time(anchor_imported_at),
                                       responder.fetch_interval_seconds, utcnow())
         report.update(status_class="WAITING", next_update_at=fmt_time(following))
-    return [{"distinguished_name": java_dn(state.pki.ca.cert.subject), "ocsp_responders": [report]}]
+    return report
 
 
 def alerts(state: SandboxState) -> dict[str, Any]:
