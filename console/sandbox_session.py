@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from backend.errors import KapkaError
 from backend.i18n import _
+from backend.sandbox.paths import PASSWORD_ENV
 
 if TYPE_CHECKING:
     from backend.api.client import SecurityServerClient
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from backend.sandbox.server import SandboxInfo
     from console.audit import AuditJournal
 
-PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
 READY_TIMEOUT_SECONDS = 60.0  # a first start makes the sandbox's keys; later starts take < 1 s
 LOG_FILE = "embedded.log"
 

@@ -15,11 +15,15 @@ from pathlib import Path
 
 from backend.errors import KapkaError
 from backend.i18n import N_, _
-from backend.sandbox.paths import default_data_dir, is_sandbox_data_dir, reset_data_dir
+from backend.sandbox.paths import (
+    PASSWORD_ENV,
+    default_data_dir,
+    is_sandbox_data_dir,
+    reset_data_dir,
+)
 from backend.sandbox.server import SandboxServer
 from backend.sandbox.tls import fingerprint
 
-PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
 DEFAULT_PORT = 4000
 
 #: ``kapka sandbox NAME …``: NAME → (module, function taking the remaining arguments and returning

@@ -17,10 +17,8 @@ from pathlib import Path
 
 from backend.errors import KapkaError
 from backend.i18n import _
-from backend.sandbox.paths import reset_data_dir
+from backend.sandbox.paths import PASSWORD_ENV, reset_data_dir
 from backend.sandbox.server import SandboxInfo, SandboxServer
-
-PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
 
 
 def info_to_json(info: SandboxInfo) -> str:

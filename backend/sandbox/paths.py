@@ -13,6 +13,8 @@ from backend.i18n import _
 #: a file every sandbox data directory has; ``--reset`` deletes nothing without it
 MARKER_NAME = ".kapka-sandbox"
 MARKER_TEXT = "Kapka sandbox security server data directory\n"
+#: the environment variable with the sandbox administrator's password
+PASSWORD_ENV = "KAPKA_SANDBOX_ADMIN_PASSWORD"
 
 
 def default_data_dir() -> Path:
