@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.api.access import AccessCalls
 from backend.api.certificates import CertificateCalls
 from backend.api.client_ids import path_id
+from backend.api.clients import ClientCalls
 from backend.api.initialization import InitializationCalls
 from backend.api.keys import SOFTWARE_TOKEN_ID, KeyCalls
 from backend.api.models import (
@@ -20,6 +22,7 @@ from backend.api.models import (
     User,
     VersionInfo,
 )
+from backend.api.services import ServiceCalls
 from backend.api.transport import ApiTransport
 
 __all__ = ["SOFTWARE_TOKEN_ID", "SecurityServerClient", "ServerIdentity", "path_id"]
@@ -42,6 +45,9 @@ class SecurityServerClient:
         self.setup = InitializationCalls(transport)
         self.keys = KeyCalls(transport)
         self.certificates = CertificateCalls(transport)
+        self.clients = ClientCalls(transport)
+        self.services = ServiceCalls(transport)
+        self.access = AccessCalls(transport)
 
     @property
     def base_url(self) -> str:
