@@ -22,6 +22,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 
+from tests.fixture_server import description_server  # noqa: E402  (WSDL/OpenAPI over HTTP)
 from tests.sandboxes import (  # noqa: E402  (fixtures shared by every test package)
     populated_ids,
     populated_state,
@@ -29,4 +30,4 @@ from tests.sandboxes import (  # noqa: E402  (fixtures shared by every test pack
     templates,
 )
 
-__all__ = ["populated_ids", "populated_state", "sandbox_state", "templates"]
+__all__ = ["description_server", "populated_ids", "populated_state", "sandbox_state", "templates"]
