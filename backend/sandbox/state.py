@@ -21,11 +21,8 @@ from pathlib import Path
 
 from backend.i18n import _
 from backend.sandbox import db
-from backend.sandbox.aclstate import AclStateMixin
 from backend.sandbox.anchor import CENTRAL_DIR_NAME, CentralServer, ensure_central_server
-from backend.sandbox.clientstate import ClientStateMixin
 from backend.sandbox.errors import SandboxError
-from backend.sandbox.groupstate import LocalGroupStateMixin
 from backend.sandbox.hashing import api_key_digest, hash_secret, verify_secret
 from backend.sandbox.paths import MARKER_NAME, MARKER_TEXT
 from backend.sandbox.paths import reset_data_dir as reset_data_dir  # re-exported
@@ -57,8 +54,7 @@ class ApiKeyRecord:
     creator: str
 
 
-class SandboxState(ServerConfMixin, TokenStateMixin, ServiceStateMixin, ClientStateMixin,
-                   LocalGroupStateMixin, AclStateMixin):
+class SandboxState(ServerConfMixin, TokenStateMixin, ServiceStateMixin):
     """The whole state of one sandbox security server, kept in a data directory."""
 
     def __init__(
