@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 
 AUTH_CERT_REGISTRATION = "AUTH_CERT_REGISTRATION_REQUEST"
 AUTH_CERT_DELETION = "AUTH_CERT_DELETION_REQUEST"
+CLIENT_REGISTRATION = "CLIENT_REGISTRATION_REQUEST"
+CLIENT_DELETION = "CLIENT_DELETION_REQUEST"
+CLIENT_DISABLE = "CLIENT_DISABLE_REQUEST"
+CLIENT_ENABLE = "CLIENT_ENABLE_REQUEST"
+CLIENT_RENAME = "CLIENT_RENAME_REQUEST"
+OWNER_CHANGE = "OWNER_CHANGE_REQUEST"
 WAITING = "WAITING"
 APPROVED = "APPROVED"
 DELAY_SETTING = "management_request_delay_seconds"
@@ -72,6 +78,54 @@ def submit(state: SandboxState, kind: str, cert_hash: str, address: str | None =
             (request_id, cert_hash.upper(), address),
         )
     return request_id
+
+
+def submit_client(state: SandboxState, kind: str, client_id: str,
+                  detail: str | None = None) -> int:
+    """Send a management request about a client (``CLIENT_*``, ``OWNER_CHANGE``); its id.
+
+    ``detail`` is the subsystem name of a registration or rename, the former owner of an owner
+    change. Like :func:`submit` it needs a valid global configuration; what else the security
+    server needs to send it (a registered server, signing certificates) the caller checks.
+    """
+    if not state.global_conf_valid():
+        raise SandboxError("global_conf_outdated",
+                           _("The global configuration is outdated; the request was not sent."),
+                           status=409)
+    now = utcnow()
+    delay = request_delay(state)
+    completes = None if delay is None else store_time(now + dt.timedelta(seconds=delay))
+    with state.transaction() as connection:
+        cursor = connection.execute(
+            "INSERT INTO management_requests (type, subject, status, submitted_at, completes_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (kind, state.server_id_encoded() or "", WAITING, store_time(now), completes),
+        )
+        request_id = int(cursor.lastrowid or 0)
+        connection.execute(
+            "INSERT INTO management_request_clients (request_id, client_id, detail) "
+            "VALUES (?, ?, ?)", (request_id, client_id, detail))
+    return request_id
+
+
+def approved_client_requests(
+    state: SandboxState, now: dt.datetime | None = None
+) -> list[tuple[str, str, str | None]]:
+    """``(type, client id, detail)`` of the client requests approved by ``now``, in the order the
+    central server approved them."""
+    moment = now or utcnow()
+    with state.lock:
+        rows = state.db.execute(
+            "SELECT r.id, r.type, r.status, r.completes_at, c.client_id, c.detail "
+            "FROM management_requests r JOIN management_request_clients c ON c.request_id = r.id "
+            "WHERE r.completes_at IS NOT NULL ORDER BY r.completes_at, r.id").fetchall()
+    approved = [row for row in rows if parse_time(row["completes_at"]) <= moment]
+    waiting = [row["id"] for row in approved if row["status"] != APPROVED]
+    if waiting:
+        with state.transaction() as connection:
+            connection.executemany("UPDATE management_requests SET status = ? WHERE id = ?",
+                                   [(APPROVED, request_id) for request_id in waiting])
+    return [(row["type"], row["client_id"], row["detail"]) for row in approved]
 
 
 def approve_pending(state: SandboxState) -> int:

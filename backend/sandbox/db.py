@@ -238,6 +238,25 @@ CREATE TABLE IF NOT EXISTS sandbox_settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- the client a management request is about (registration, deletion, disabling, enabling, owner
+-- change, rename); detail: the subsystem name a registration or rename carries, the former owner
+-- of an owner change
+CREATE TABLE IF NOT EXISTS management_request_clients (
+    request_id INTEGER PRIMARY KEY REFERENCES management_requests(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    detail TEXT
+);
+
+-- access rights and local groups are read per client, per endpoint and per subject
+CREATE UNIQUE INDEX IF NOT EXISTS access_rights_endpoint_subject
+    ON access_rights (endpoint_id, subject_id);
+CREATE INDEX IF NOT EXISTS access_rights_client_subject ON access_rights (client_id, subject_id);
+CREATE INDEX IF NOT EXISTS access_rights_subject ON access_rights (subject_id);
+CREATE INDEX IF NOT EXISTS endpoints_client_code ON endpoints (client_id, service_code, method, path);
+CREATE INDEX IF NOT EXISTS local_group_members_member ON local_group_members (member_id);
+CREATE INDEX IF NOT EXISTS service_descriptions_client ON service_descriptions (client_id);
+CREATE INDEX IF NOT EXISTS services_description ON services (service_description_id);
 """
 
 

@@ -21,8 +21,11 @@ from pathlib import Path
 
 from backend.i18n import _
 from backend.sandbox import db
+from backend.sandbox.aclstate import AclStateMixin
 from backend.sandbox.anchor import CENTRAL_DIR_NAME, CentralServer, ensure_central_server
+from backend.sandbox.clientstate import ClientStateMixin
 from backend.sandbox.errors import SandboxError
+from backend.sandbox.groupstate import LocalGroupStateMixin
 from backend.sandbox.hashing import api_key_digest, hash_secret, verify_secret
 from backend.sandbox.paths import MARKER_NAME, MARKER_TEXT
 from backend.sandbox.paths import reset_data_dir as reset_data_dir  # re-exported
@@ -30,12 +33,12 @@ from backend.sandbox.permissions import ALL_ROLES, SECURITY_SERVER_ROLES, ordere
 from backend.sandbox.pki import Pki, ensure_pki, write_private
 from backend.sandbox.seed import Seed, load_seed
 from backend.sandbox.serverconf import ServerConfMixin
+from backend.sandbox.servicestate import ServiceStateMixin
 from backend.sandbox.softtoken import (
     SOFTWARE_TOKEN_ID,
     SOFTWARE_TOKEN_NAME,
     SoftToken,
 )
-from backend.sandbox.servicestate import ServiceStateMixin
 from backend.sandbox.tokenstate import TokenStateMixin
 from backend.sandbox.wire import store_time, utcnow
 
@@ -54,7 +57,8 @@ class ApiKeyRecord:
     creator: str
 
 
-class SandboxState(ServerConfMixin, TokenStateMixin, ServiceStateMixin):
+class SandboxState(ServerConfMixin, TokenStateMixin, ServiceStateMixin, ClientStateMixin,
+                   LocalGroupStateMixin, AclStateMixin):
     """The whole state of one sandbox security server, kept in a data directory."""
 
     def __init__(
