@@ -8,6 +8,7 @@ test adds, from a thread, on ``127.0.0.1`` and a free port::
         url = description_server.url("wsdl/valid.wsdl")           # a reference fixture
         url = description_server.add("mine.wsdl", b"<...>")        # a file of the test (or replace)
         description_server.fail("broken.yaml", 500)                # answer 500 for that path
+        description_server.delay("mine.wsdl", 0.5)                 # answer it half a second late
         description_server.hits("mine.wsdl")                       # how many GETs it had
         description_server.unreachable_url("x.wsdl")               # a port nobody listens on
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,12 +41,13 @@ class DescriptionServer:
         self.root = root
         self._files: dict[str, tuple[bytes, str]] = {}
         self._failures: dict[str, int] = {}
+        self._delays: dict[str, float] = {}
         self._hits: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((HOST, 0), self._handler())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="description-server")
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True, name="description-server")
 
     # -- the API tests use -----------------------------------------------------------------------
 
@@ -79,6 +82,12 @@ class DescriptionServer:
             self._failures[path.lstrip("/")] = status
         return self.url(path)
 
+    def delay(self, path: str, seconds: float) -> str:
+        """Answer ``path`` only after ``seconds``; its URL."""
+        with self._lock:
+            self._delays[path.lstrip("/")] = seconds
+        return self.url(path)
+
     def hits(self, path: str) -> int:
         """How many GET requests ``path`` had."""
         with self._lock:
@@ -97,6 +106,10 @@ class DescriptionServer:
     def _lookup(self, path: str) -> tuple[int, bytes, str]:
         with self._lock:
             self._hits[path] += 1
+            delay = self._delays.get(path, 0.0)
+        if delay:
+            time.sleep(delay)
+        with self._lock:
             if path in self._failures:
                 return self._failures[path], b"", "text/plain"
             if path in self._files:

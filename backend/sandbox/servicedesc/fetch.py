@@ -11,6 +11,7 @@ callers outside one.
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 
@@ -62,8 +63,8 @@ def _failure(url: str, error: Exception) -> Fetched:
         return Fetched(url, failure="Read timed out")
     if isinstance(error, httpx.TooManyRedirects):
         return Fetched(url, failure=f"Server redirected too many times ({MAX_REDIRECTS})")
-    if isinstance(cause, OSError) and cause.strerror:
-        return Fetched(url, failure=cause.strerror)
+    if isinstance(cause, OSError) and (cause.errno or cause.strerror):
+        return Fetched(url, failure=os.strerror(cause.errno) if cause.errno else cause.strerror)
     return Fetched(url, failure=str(error) or type(error).__name__)
 
 
