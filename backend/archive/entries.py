@@ -101,7 +101,8 @@ def parse_entry_name(name: str, *, legacy: bool | None = None) -> EntryName | No
     record_id: int | None = None
     if _BASE32.match(suffix) and (legacy is False or (legacy is None and len(suffix) < 10)):
         record_id = from_base32(suffix)
-    query_id, utf8 = decode_query_id(encoded)
+    plain = "%" not in encoded and "+" not in encoded
+    query_id, utf8 = (encoded, True) if plain else decode_query_id(encoded)
     limit = LEGACY_MAX_QUERY_LENGTH if record_id is None else MAX_QUERY_LENGTH
     return EntryName(name, query_id, match["type"] == RESPONSE, suffix, record_id,
                      len(encoded) >= limit, utf8)

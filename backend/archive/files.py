@@ -25,8 +25,11 @@ from typing import IO
 
 from backend.archive.entries import CONTAINER_SUFFIX, LINKINGINFO
 from backend.archive.gpg import GpgResult, decrypt, temp_file
-from backend.errors import KapkaError
-from backend.i18n import N_, _
+from backend.archive.safety import DEFAULT_LIMITS, PROBLEMS, ArchiveError, Limits, Problem
+from backend.i18n import _
+
+__all__ = ["DEFAULT_LIMITS", "PROBLEMS", "ArchiveError", "ArchiveFile", "Entry", "Limits", "Problem",
+           "inflate", "inflate_view", "open_archive", "open_archive_bytes", "stored_content"]
 
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
@@ -37,66 +40,7 @@ _CENTRAL_SIG, _LOCAL_SIG = b"PK\x01\x02", b"PK\x03\x04"
 _EOCD_SIG, _EOCD64_SIG, _LOCATOR_SIG = b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07"
 _STORED, _DEFLATED = 0, 8
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class ArchiveError(KapkaError):
-    """An archive, or one of its entries, cannot be read."""
-
-    def __init__(self, message: str, title: str | None = None) -> None:
-        super().__init__(message, title or _("Archive not readable"))
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What an archive may declare before it is treated as a zip bomb."""
-
-    max_entry_size: int = 2 << 30  # X-Road logs bodies up to 1 GiB
-    max_ratio: int = 1100  # deflate cannot compress better than about 1032:1
-    ratio_floor: int = 1 << 20  # entries below 1 MiB are not judged by their ratio
-    max_total: int = 64 << 30
-    max_entries: int = 2_000_000
-
-
-DEFAULT_LIMITS = Limits()
-
-#: problem code → what it means and what to do (shown per file, per entry)
-PROBLEMS = {
-    "path_traversal": N_("The entry name climbs out of its directory (“..”). X-Road never writes such "
-                         "names: the file was altered or is not an X-Road archive. Kapka never extracts "
-                         "it."),
-    "absolute_path": N_("The entry name is an absolute path. X-Road never writes such names: the file "
-                        "was altered or is not an X-Road archive."),
-    "unsafe_name": N_("The entry name holds control characters or backslashes, which X-Road never "
-                      "writes: the file was altered or is not an X-Road archive."),
-    "non_utf8_name": N_("The entry name is not valid UTF-8; it is shown with \\xNN escapes. X-Road "
-                        "writes only ASCII names: the file was altered or is not an X-Road archive."),
-    "duplicate_name": N_("Two entries have this name; only the first is used. X-Road never writes "
-                         "this: the file was altered."),
-    "zip_bomb": N_("The entry declares a size far beyond what its compressed bytes can hold (a zip "
-                   "bomb); it is not read."),
-    "too_large": N_("The entry declares a size larger than Kapka reads; it is not read."),
-    "total_too_large": N_("The archive's entries declare more bytes in total than Kapka reads (a zip "
-                          "bomb); the archive is not read further."),
-    "overlap": N_("The entry's bytes overlap another entry's (a zip bomb or a damaged file); it is "
-                  "not read."),
-    "outside": N_("The entry's bytes lie outside the file: the file is truncated or damaged."),
-    "bad_local_header": N_("The entry's local header is missing or names another file: the file is "
-                           "damaged or was altered."),
-    "unsupported": N_("The entry uses a compression method or encryption X-Road never uses; it is "
-                      "not read."),
-    "count_mismatch": N_("The zip's directory lists a different number of entries than its end record "
-                         "says: the file is damaged or was altered."),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    code: str
-    entry: str | None = None
-
-    @property
-    def message(self) -> str:
-        return _(PROBLEMS[self.code]) if self.code in PROBLEMS else self.code
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._*%+-]+\Z")  # every name X-Road writes
 
 
 @dataclass(slots=True)
@@ -145,6 +89,8 @@ def dos_datetime(value: int) -> datetime | None:
 
 
 def _name_problem(name: str) -> str | None:
+    if _PLAIN_NAME.match(name) and name != "..":
+        return None
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         return "absolute_path"
     if ".." in re.split(r"[\\/]", name):
@@ -239,10 +185,49 @@ class ArchiveFile:
         self.close()
 
 
+def stored_content(raw: memoryview, size: int) -> memoryview | bytes | None:
+    """The content of a deflate stream made only of stored blocks (X-Road's level 0), or ``None``.
+
+    One block (the usual case) is returned as a view of ``raw``, without copying.
+    """
+    parts, position, length = [], 0, len(raw)
+    while True:
+        if position + 5 > length or raw[position] & 0b110:  # BTYPE 00 is a stored block
+            return None
+        final = raw[position] & 1
+        block = raw[position + 1] | raw[position + 2] << 8
+        if block ^ (raw[position + 3] | raw[position + 4] << 8) != 0xFFFF:
+            return None
+        start, position = position + 5, position + 5 + block
+        if position > length:
+            return None
+        parts.append(raw[start:position])
+        if final:
+            break
+    if sum(len(part) for part in parts) != size:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def inflate_view(raw: memoryview, method: int, size: int, archive: str, entry: str) -> memoryview | bytes:
+    """Like ``inflate``, but level-0 deflate and stored entries come back as views without a copy."""
+    if method == _STORED:
+        if len(raw) < size:
+            raise ArchiveError(_("Entry {entry} of {archive} is shorter than it declares: the file is "
+                                 "truncated or damaged.").format(entry=entry, archive=archive),
+                               _("Archive entry damaged"))
+        return raw[:size]
+    if method == _DEFLATED:
+        content = stored_content(raw, size)
+        if content is not None:
+            return content
+    return inflate(raw, method, size, archive, entry)
+
+
 def inflate(raw: memoryview | bytes, method: int, size: int, archive: str, entry: str) -> bytes:
     """Uncompress stored or deflated bytes, never producing more than ``size`` bytes."""
     if method == _STORED:
-        data = bytes(raw)
+        data = bytes(raw[:size])
     elif method == _DEFLATED:
         inflater = zlib.decompressobj(-15)
         try:

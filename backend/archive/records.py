@@ -20,11 +20,14 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from backend.i18n import N_, _
+
 SOAP, REST, UNKNOWN = "soap", "rest", "unknown"
 XROAD_NS = "http://x-road.eu/xsd/xroad.xsd"
 ID_NS = "http://x-road.eu/xsd/identifiers"
 SOAP_NAMESPACES = ("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope")
 MESSAGE = b"message.xml"
+ASIC_COMMENT = b"mimetype=application/vnd.etsi.asic-e+zip"
 HEAD_CHUNK = 16 << 10  # SOAP headers are a few KB; the body is not needed for the index
 HEAD_LIMIT = 1 << 20  # give up looking for the header end after 1 MiB
 REST_LIMIT = 1 << 20
@@ -32,16 +35,26 @@ HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PU
 CLIENT_FIELDS = ("xRoadInstance", "memberClass", "memberCode", "subsystemCode")
 SERVICE_FIELDS = (*CLIENT_FIELDS, "serviceCode", "serviceVersion")
 
+#: what an unreadable message means (stored as codes in the index, shown translated)
+ISSUES = {
+    "no_message": N_("The container has no readable message.xml: it is damaged or not an X-Road "
+                     "container."),
+    "not_xml": N_("message.xml starts like XML but is not well-formed: the container is damaged."),
+    "no_header": N_("message.xml has no SOAP header, so its query id, client and service are unknown."),
+    "not_rest": N_("message.xml is neither a SOAP message nor an X-Road REST request or response."),
+}
+
 _EOCD = struct.Struct("<4s4H2LH")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _LOCAL_LENGTHS = struct.Struct("<2H")
 _HEADER_END = re.compile(r"</(?:[\w.-]+:)?Header\s*>")
+_NAME = re.compile(r"[\w.-]+")
 _HEADER_END_BYTES = re.compile(rb"</(?:[\w.-]+:)?Header\s*>")
-_XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*(["'])(.*?)\2""", re.S)
+_XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["']""")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MessageInfo:
     """The record's message as far as the index and a record view need it."""
 
@@ -57,8 +70,12 @@ class MessageInfo:
     status: int | None = None
     reason: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    #: why the message could not be read (missing, damaged, not SOAP or REST)
+    #: why the message could not be read: a code of ``ISSUES``
     issue: str | None = None
+
+    @property
+    def issue_message(self) -> str | None:
+        return issue_message(self.issue)
 
     @property
     def summary(self) -> str | None:
@@ -70,13 +87,27 @@ class MessageInfo:
         return None
 
 
+def issue_message(code: str | None) -> str | None:
+    """The translated text of an issue code (``None`` for none)."""
+    if code is None:
+        return None
+    return _(ISSUES[code]) if code in ISSUES else code
+
+
 def member_offsets(container: bytes | memoryview, name: bytes = MESSAGE) -> tuple[int, int, int, int] | None:
     """(method, data offset, compressed size, size) of one entry of a container zip, or ``None``."""
     length = len(container)
-    end = bytes(container[max(0, length - 0xFFFF - _EOCD.size):]).rfind(b"PK\x05\x06")
-    if end < 0:
-        return None
-    end += max(0, length - 0xFFFF - _EOCD.size)
+    end = -1
+    for candidate in (length - _EOCD.size - len(ASIC_COMMENT), length - _EOCD.size):  # X-Road's, none
+        if candidate >= 0 and container[candidate:candidate + 4] == b"PK\x05\x06":
+            end = candidate
+            break
+    else:
+        low = max(0, length - 0xFFFF - _EOCD.size)
+        end = bytes(container[low:]).rfind(b"PK\x05\x06")
+        if end < 0:
+            return None
+        end += low
     if end + _EOCD.size > length:
         return None
     _sig, _d1, _d2, _n1, count, cd_size, position, _c = _EOCD.unpack_from(container, end)
@@ -139,19 +170,19 @@ def _has_header_end(data: bytes) -> bool:
     return _HEADER_END_BYTES.search(data) is not None
 
 
-def parse_message(data: bytes | None) -> MessageInfo:
+def parse_message(data: bytes | None, *, full: bool = True) -> MessageInfo:
     """Read a (possibly head-only) ``message.xml``: SOAP if it starts with ``<``, else REST."""
     if data is None:
-        return MessageInfo(UNKNOWN, issue="message.xml is missing or damaged")
+        return MessageInfo(UNKNOWN, issue="no_message")
     start = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if start[:1] == b"<":
         return parse_soap(data)
-    return parse_rest(data)
+    return parse_rest(data, full=full)
 
 
 def record_info(container: bytes | memoryview) -> MessageInfo:
     """What the index keeps of a container."""
-    return parse_message(read_message(container, head_only=True))
+    return parse_message(read_message(container, head_only=True), full=False)
 
 
 # -- SOAP -----------------------------------------------------------------------------------------
@@ -162,13 +193,49 @@ def _join(values: dict[str, str], fields: tuple[str, ...]) -> str | None:
     return "/".join(parts) if parts else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    client: tuple[str, str]
+    service: tuple[str, str]
+    field: re.Pattern[str]
+    simple: re.Pattern[str]
+
+
 @lru_cache(maxsize=32)
-def _patterns(xroad: str, ident: str) -> tuple[re.Pattern[str], ...]:
+def _patterns(xroad: str, ident: str) -> _Patterns:
     x, i = re.escape(xroad), re.escape(ident)
-    return (re.compile(rf"<{x}:client(?:\s[^>]*)?>(.*?)</{x}:client\s*>", re.S),
-            re.compile(rf"<{x}:service(?:\s[^>]*)?>(.*?)</{x}:service\s*>", re.S),
-            re.compile(rf"<{i}:(\w+)\s*>([^<]*)</{i}:\1\s*>"),
-            re.compile(rf"<{x}:(id|userId|protocolVersion)\s*>([^<]*)</{x}:\1\s*>"))
+    return _Patterns((f"<{xroad}:client", f"</{xroad}:client>"), (f"<{xroad}:service", f"</{xroad}:service>"),
+                     re.compile(rf"<{i}:(\w+)\s*>([^<]*)</{i}:\1\s*>"),
+                     re.compile(rf"<{x}:(id|userId|protocolVersion)\s*>([^<]*)</{x}:\1\s*>"))
+
+
+def _header_end(text: str) -> int:
+    """Where the SOAP header ends (after ``</…Header>``), or -1."""
+    position = text.find(":Header>")
+    for _attempt in range(3):  # the first one is usually the start tag
+        if position < 0:
+            break
+        opening = text.rfind("<", 0, position)
+        if opening >= 0 and text[opening + 1:opening + 2] == "/" and _NAME.fullmatch(text, opening + 2,
+                                                                                       position):
+            return position + 8
+        position = text.find(":Header>", position + 8)
+    match = _HEADER_END.search(text)
+    return match.end() if match else -1
+
+
+def _element(head: str, tags: tuple[str, str], field: re.Pattern[str],
+             fields: tuple[str, ...]) -> str | bool | None:
+    """The identifier inside an X-Road element, ``None`` if absent, ``False`` if it is not simple."""
+    start = head.find(tags[0])
+    if start < 0:
+        return None
+    if head[start + len(tags[0]):start + len(tags[0]) + 1] not in (" ", ">", "\t", "\r", "\n"):
+        return False
+    end = head.find(tags[1], start)
+    if end < 0:
+        return False
+    return _join({name: value.strip() for name, value in field.findall(head, start, end)}, fields)
 
 
 def parse_soap(data: bytes) -> MessageInfo:
@@ -182,36 +249,34 @@ def parse_soap(data: bytes) -> MessageInfo:
             text = data[:exc.start].decode("utf-8", "backslashreplace")
         else:
             text = data.decode("utf-8", "backslashreplace")  # keeps bad bytes as \xNN
-    end = _HEADER_END.search(text)
-    if end is None:
+    end = _header_end(text)
+    if end < 0:
         return _soap_lxml(data)
-    head = text[:end.end()]
-    body_start = head.find("?>") + 2 if head.lstrip().startswith("<?xml") else 0
-    if "&" in head or "<!" in head or "<?" in head[body_start:]:
+    head = text[:end]
+    body_start = head.find("?>") + 2 if head.startswith("<?xml") else 0
+    if "&" in head or "<!" in head or head.find("<?", body_start) >= 0:
         return _soap_lxml(data)
-    declared: dict[str | None, str] = {}
-    for prefix, _quote, uri in _XMLNS.findall(head):
-        key = prefix or None
-        if declared.get(key, uri) != uri:
+    declared: dict[str, str] = {}
+    for prefix, double, single in _XMLNS.findall(head):
+        uri = double or single
+        if declared.setdefault(prefix, uri) != uri:
             return _soap_lxml(data)
-        declared[key] = uri
     xroad = [prefix for prefix, uri in declared.items() if uri == XROAD_NS]
     ident = [prefix for prefix, uri in declared.items() if uri == ID_NS]
-    if len(xroad) != 1 or len(ident) != 1 or None in xroad or None in ident:
+    if len(xroad) != 1 or len(ident) != 1 or not xroad[0] or not ident[0]:
         return _soap_lxml(data)
-    client_re, service_re, field_re, simple_re = _patterns(xroad[0], ident[0])
-    client = client_re.search(head)
-    service = service_re.search(head)
-    simple = {name: value.strip() for name, value in simple_re.findall(head)}
-    return MessageInfo(
-        SOAP, query_id=simple.get("id"),
-        client=_join(_fields(field_re, client[1]), CLIENT_FIELDS) if client else None,
-        service=_join(_fields(field_re, service[1]), SERVICE_FIELDS) if service else None,
-        user_id=simple.get("userId"), protocol_version=simple.get("protocolVersion"))
+    patterns = _patterns(xroad[0], ident[0])
+    client = _element(head, patterns.client, patterns.field, CLIENT_FIELDS)
+    service = _element(head, patterns.service, patterns.field, SERVICE_FIELDS)
+    if client is False or service is False:
+        return _soap_lxml(data)
+    simple = dict(patterns.simple.findall(head))
+    return MessageInfo(SOAP, _strip(simple.get("id")), client or None, service or None,
+                       _strip(simple.get("userId")), _strip(simple.get("protocolVersion")))
 
 
-def _fields(pattern: re.Pattern[str], text: str) -> dict[str, str]:
-    return {name: value.strip() for name, value in pattern.findall(text)}
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
 
 
 def _soap_lxml(data: bytes) -> MessageInfo:
@@ -227,10 +292,10 @@ def _soap_lxml(data: bytes) -> MessageInfo:
                 break
             if tag.endswith("}Body") and tag[1:-5] in SOAP_NAMESPACES:
                 break
-    except etree.XMLSyntaxError as exc:
-        return MessageInfo(SOAP, issue=f"message.xml is not well-formed XML: {exc}")
+    except etree.XMLSyntaxError:
+        return MessageInfo(SOAP, issue="not_xml")
     if header is None:
-        return MessageInfo(SOAP, issue="message.xml has no SOAP header")
+        return MessageInfo(SOAP, issue="no_header")
 
     def identifier(name: str, fields: tuple[str, ...]) -> str | None:
         element = header.find(f"{{{XROAD_NS}}}{name}")
@@ -262,30 +327,33 @@ def decode_identifier(value: str | None, parts: int) -> str | None:
     return "/".join(_decode_segment(segment) for segment in value.strip().split("/", parts))
 
 
-def parse_rest(data: bytes) -> MessageInfo:
+def parse_rest(data: bytes, *, full: bool = True) -> MessageInfo:
+    """An X-Road REST request or response; ``full`` also keeps every header (for a record view)."""
     text = data[:REST_LIMIT].decode("utf-8", "backslashreplace")
     lines = text.split("\r\n") if "\r\n" in text else text.split("\n")
-    if len(lines) < 2:
-        return MessageInfo(UNKNOWN, issue="message.xml is neither SOAP nor an X-Road REST message")
+    first = lines[0].strip()
+    response = first.isdigit()
+    if len(lines) < 2 or not (response or first in HTTP_VERBS):
+        return MessageInfo(UNKNOWN, issue="not_rest")
     headers = []
+    found: dict[str, str] = {}
     for line in lines[2:]:
         name, colon, value = line.partition(":")
         if colon:
-            headers.append((name.strip(), value.strip()))
-    found: dict[str, str] = {}
-    for name, value in headers:
-        found.setdefault(name.lower(), value)
-    first = lines[0].strip()
-    common = {"query_id": found.get("x-road-id"), "request_id": found.get("x-road-request-id"),
-              "client": decode_identifier(found.get("x-road-client"), 4), "headers": tuple(headers)}
-    if first.isdigit():
-        return MessageInfo(REST, service=decode_identifier(found.get("x-road-service"), 5),
-                           status=int(first), reason=lines[1].strip(), **common)  # type: ignore[arg-type]
-    if first in HTTP_VERBS:
-        path = lines[1].strip()
-        return MessageInfo(REST, service=_service_from_path(path), method=first, path=path,
-                           **common)  # type: ignore[arg-type]
-    return MessageInfo(UNKNOWN, issue="message.xml is neither SOAP nor an X-Road REST message")
+            value = value.strip()
+            found.setdefault(name.strip().lower(), value)
+            if full:
+                headers.append((name.strip(), value))
+    info = MessageInfo(REST, query_id=found.get("x-road-id"), request_id=found.get("x-road-request-id"),
+                       client=decode_identifier(found.get("x-road-client"), 4), headers=tuple(headers))
+    if response:
+        info.service = decode_identifier(found.get("x-road-service"), 5)
+        info.status, info.reason = int(first), lines[1].strip()
+    else:
+        info.method = first
+        info.path = lines[1].strip()
+        info.service = _service_from_path(info.path)
+    return info
 
 
 def _service_from_path(path: str) -> str | None:

@@ -1,0 +1,377 @@
+"""The index of an archive directory's records: SQLite in the user's cache directory.
+
+One database per archive directory (``<cache>/kapka/archive-index/<hash of the path>.sqlite``);
+nothing is ever written next to the archives. A file is indexed again only when its size or
+modification time changed, files that appear later are picked up and files that disappear are
+dropped, so ``update()`` on an indexed directory costs a directory listing. Files that could not
+be read (a missing gpg key, a truncated copy) are tried again on every update.
+
+Records of one file get consecutive row ids (kept in ``files.first_row``/``last_row``), so a file
+is dropped without an index on ``file_id``. Clients, services and members are stored once in
+``parties`` and referred to by id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from backend.archive.entries import parse_entry_name
+from backend.archive.fileinfo import FILE_COLUMNS, FileInfo, linkinginfo_summary, local_member
+from backend.archive.files import DEFAULT_LIMITS, ArchiveFile, Limits, Problem, inflate_view, open_archive
+from backend.archive.names import is_archive_name, is_zip_name, parse_archive_name
+from backend.archive.records import REST, SOAP, record_info
+from backend.errors import KapkaError
+from backend.i18n import _
+
+SCHEMA_VERSION = 1
+BATCH = 5000
+KINDS = {SOAP: 0, REST: 1}
+KIND_NAMES = {0: SOAP, 1: REST, 2: "unknown"}
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE parties(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE files(
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    form TEXT NOT NULL, grp TEXT, member TEXT, encrypted INTEGER NOT NULL, ignored INTEGER NOT NULL DEFAULT 0,
+    name_start INTEGER, name_end INTEGER, tag TEXT, first_time INTEGER, last_time INTEGER,
+    records INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
+    first_row INTEGER, last_row INTEGER,
+    link_previous_digest TEXT, link_previous_name TEXT, link_algorithm TEXT, link_last_digest TEXT,
+    link_entries INTEGER, problems TEXT, error_title TEXT, error TEXT, indexed_at INTEGER NOT NULL);
+CREATE TABLE records(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
+    query_id TEXT NOT NULL, response INTEGER NOT NULL, record_id INTEGER, client INTEGER,
+    service INTEGER, time INTEGER, size INTEGER NOT NULL, kind INTEGER NOT NULL, request_id TEXT,
+    user_id TEXT, summary TEXT, issue TEXT);
+"""
+#: secondary indexes: dropped while a fresh index is filled and made once at the end (faster)
+INDEXES = {
+    "records_query": "records(query_id)",
+    "records_time": "records(time)",
+    "records_client": "records(client, time)",
+    "records_service": "records(service, time)",
+}
+INSERT_RECORD = "INSERT INTO records VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+class IndexUnusable(KapkaError):
+    """The index cannot be opened or written."""
+
+    def __init__(self, message: str, title: str | None = None) -> None:
+        super().__init__(message, title or _("Archive index unusable"))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    files_done: int
+    files_total: int
+    records: int
+    current: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateSummary:
+    files: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    records: int
+    seconds: float
+    #: (file name, error title, error message) of each file that could not be read
+    failed: tuple[tuple[str, str, str], ...] = ()
+    cancelled: bool = False
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+def default_index_path(archive_dir: Path) -> Path:
+    """Where the index of ``archive_dir`` lives: the user's cache directory, never next to the archives."""
+    key = hashlib.sha256(os.fsencode(archive_dir.resolve())).hexdigest()[:24]
+    return platformdirs.user_cache_path("kapka") / "archive-index" / f"{key}.sqlite"
+
+
+def epoch(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the index's settings (WAL, normal sync, in-memory temp tables)."""
+    try:
+        if readonly:
+            connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                         check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=10000")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA temp_store=MEMORY")
+        connection.execute("PRAGMA cache_size=-32768")
+        return connection
+    except sqlite3.Error as exc:
+        raise IndexUnusable(_("The archive index {path} cannot be opened: {error}. Delete it; Kapka "
+                            "builds it again.").format(path=path, error=exc)) from exc
+
+
+def _scan(directory: Path) -> Iterator[tuple[str, int, int]]:
+    """(path relative to ``directory``, size, mtime in ns) of every candidate archive, subfolders too."""
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not is_zip_name(name):
+                continue
+            full = os.path.join(root, name)
+            try:
+                stat = os.stat(full)
+            except OSError:
+                continue
+            yield os.path.relpath(full, directory).replace(os.sep, "/"), stat.st_size, stat.st_mtime_ns
+
+
+class ArchiveIndex:
+    """The record index of one archive directory."""
+
+    def __init__(self, archive_dir: Path, *, index_path: Path | None = None, gpg_home: Path | None = None,
+                 temp_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.archive_dir = archive_dir.expanduser().absolute()
+        if not self.archive_dir.is_dir():
+            raise KapkaError(_("{path} is not a directory. Give the directory that holds the message-log "
+                               "archives (on the security server /var/lib/xroad).").format(path=archive_dir),
+                             _("No archive directory"))
+        self.path = index_path or default_index_path(self.archive_dir)
+        self.gpg_home = gpg_home
+        self.temp_dir = temp_dir
+        self.limits = limits
+        self.connection = connect(self.path)
+        self._prepare()
+        self._parties: dict[str, int] = dict(self.connection.execute("SELECT text, id FROM parties"))
+
+    def _prepare(self) -> None:
+        connection = self.connection
+        try:
+            version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:
+            version = None
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            for table in ("records", "files", "parties", "meta"):
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
+            connection.executescript(SCHEMA)
+            self._create_indexes()
+            connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                                   [("schema", str(SCHEMA_VERSION)), ("archive_dir", str(self.archive_dir))])
+
+    def _create_indexes(self) -> None:
+        for name, columns in INDEXES.items():
+            self.connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> ArchiveIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- updating -------------------------------------------------------------------------------
+
+    def update(self, progress: Callable[[IndexProgress], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> UpdateSummary:
+        """Bring the index up to date with the directory; only new and changed files are read."""
+        started = time.perf_counter()
+        try:
+            found = list(_scan(self.archive_dir))
+        except OSError as exc:
+            raise KapkaError(_("{path} cannot be listed: {error}.").format(
+                path=self.archive_dir, error=exc.strerror or exc), _("Archive directory unreadable")) from exc
+        known = {row[0]: row[1:] for row in self.connection.execute(
+            "SELECT path, id, size, mtime_ns, error IS NOT NULL FROM files")}
+        present = {path for path, _size, _mtime in found}
+        removed = [row[0] for path, row in known.items() if path not in present]
+        for file_id in removed:
+            self._drop(file_id)
+        todo = [(path, size, mtime) for path, size, mtime in found
+                if path not in known or known[path][1:3] != (size, mtime) or known[path][3]]
+        added = sum(1 for path, _s, _m in todo if path not in known)
+        records, failed, cancelled = 0, [], False
+        bulk = len(todo) > 1 and self.connection.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+        if bulk:
+            for name in INDEXES:
+                self.connection.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            for number, (path, size, mtime) in enumerate(todo):
+                if cancel is not None and cancel():
+                    cancelled = True
+                    break
+                if progress is not None:
+                    progress(IndexProgress(number, len(todo), records, path))
+                if path in known:
+                    self._drop(known[path][0])
+                count, error = self._index_file(path, size, mtime, cancel)
+                if count is None:
+                    cancelled = True
+                    break
+                records += count
+                if error is not None:
+                    failed.append((path, error.title, error.message))
+        finally:
+            if bulk:
+                self._create_indexes()
+        if progress is not None:
+            progress(IndexProgress(len(todo), len(todo), records, None))
+        return UpdateSummary(len(found), added, len(todo) - added, len(removed), len(found) - len(todo),
+                             records, time.perf_counter() - started, tuple(failed), cancelled)
+
+    def _drop(self, file_id: int) -> None:
+        connection = self.connection
+        connection.execute("BEGIN")
+        row = connection.execute("SELECT first_row, last_row FROM files WHERE id=?", (file_id,)).fetchone()
+        if row and row[0] is not None:
+            connection.execute("DELETE FROM records WHERE id BETWEEN ? AND ? AND file_id=?", (*row, file_id))
+        connection.execute("DELETE FROM files WHERE id=?", (file_id,))
+        connection.execute("COMMIT")
+
+    def _party(self, text: str | None) -> int | None:
+        if not text:
+            return None
+        party = self._parties.get(text)
+        if party is None:
+            party = self.connection.execute("INSERT INTO parties(text) VALUES (?)", (text,)).lastrowid
+            assert party is not None
+            self._parties[text] = party
+        return party
+
+    def _index_file(self, path: str, size: int, mtime: int,
+                    cancel: Callable[[], bool] | None) -> tuple[int | None, KapkaError | None]:
+        """Index one file in its own transaction: (records, None), (0, error) or (None, None) if cancelled."""
+        name = parse_archive_name(path.rsplit("/", 1)[-1])
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            file_id = connection.execute(
+                "INSERT INTO files(path, size, mtime_ns, form, grp, encrypted, name_start, name_end, tag, "
+                "indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (path, size, mtime, name.form, name.group, int(name.encrypted), epoch(name.start),
+                 epoch(name.end), name.tag or name.random, int(time.time()))).lastrowid
+            assert file_id is not None
+            try:
+                with open_archive(self.archive_dir / path, gpg_home=self.gpg_home, temp_dir=self.temp_dir,
+                                  limits=self.limits) as archive:
+                    count = self._index_records(file_id, archive, name.legacy, name.group, cancel)
+            except KapkaError as error:
+                connection.execute("UPDATE files SET error_title=?, error=? WHERE id=?",
+                                   (error.title, error.message, file_id))
+                connection.execute("COMMIT")
+                return 0, error
+            if count is None:
+                connection.execute("ROLLBACK")
+                return None, None
+            connection.execute("COMMIT")
+            return count, None
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _index_records(self, file_id: int, archive: ArchiveFile, legacy: bool | None, group: str | None,
+                       cancel: Callable[[], bool] | None) -> int | None:
+        connection, party, problems = self.connection, self._party, list(archive.problems)
+        times: dict[int, int | None] = {}
+        rows: list[tuple[object, ...]] = []
+        count = total_bytes = 0
+        first_row = last_row = first_time = last_time = None
+        member: str | None = None
+        containers = 0
+        for entry in archive.entries:
+            if not entry.is_container:
+                continue
+            containers += 1
+            if entry.refused:
+                continue
+            try:
+                container = inflate_view(archive.raw(entry), entry.method, entry.size, archive.name,
+                                         entry.name)
+            except KapkaError:
+                problems.append(Problem("damaged", entry.name))
+                continue
+            info = record_info(container)
+            parsed = parse_entry_name(entry.name, legacy=legacy)
+            if parsed is None:
+                problems.append(Problem("odd_name", entry.name))
+                response = info.status is not None
+                query_id, record_id, issue = info.query_id or "", None, info.issue
+            else:
+                response, record_id, issue = parsed.response, parsed.record_id, info.issue
+                query_id = info.query_id or parsed.query_id
+            moment = times.get(entry.dos_time, -1)
+            if moment == -1:
+                value = entry.mtime
+                moment = times[entry.dos_time] = int(value.timestamp()) if value else None
+            if moment is not None:
+                first_time = moment if first_time is None or moment < first_time else first_time
+                last_time = moment if last_time is None or moment > last_time else last_time
+            if group and member is None:
+                member = local_member(group, info.client, info.service)
+            rows.append((file_id, entry.index, entry.name, query_id, int(response), record_id,
+                         party(info.client), party(info.service), moment, entry.size,
+                         KINDS.get(info.kind, 2), info.request_id, info.user_id, info.summary, issue))
+            total_bytes += entry.size
+            if len(rows) >= BATCH:
+                if cancel is not None and cancel():
+                    return None
+                first_row, last_row = self._insert(rows, first_row)
+                count += len(rows)
+                rows = []
+        if rows:
+            first_row, last_row = self._insert(rows, first_row)
+            count += len(rows)
+        if not containers and archive.linkinginfo() is None and not is_archive_name(archive.name):
+            connection.execute("UPDATE files SET ignored=1 WHERE id=?", (file_id,))
+            return 0
+        link = linkinginfo_summary(archive)
+        connection.execute(
+            "UPDATE files SET member=?, first_time=?, last_time=?, records=?, bytes=?, first_row=?, "
+            "last_row=?, link_previous_digest=?, link_previous_name=?, link_algorithm=?, link_last_digest=?, "
+            "link_entries=?, problems=? WHERE id=?",
+            (member or group, first_time, last_time, count, total_bytes, first_row, last_row, *link,
+             json.dumps([[p.code, p.entry] for p in problems]) if problems else None, file_id))
+        return count
+
+    def _insert(self, rows: list[tuple[object, ...]], first_row: int | None) -> tuple[int | None, int | None]:
+        connection = self.connection
+        connection.executemany(INSERT_RECORD, rows)
+        last = connection.execute("SELECT max(id) FROM records").fetchone()[0]
+        first = first_row if first_row is not None else last - len(rows) + 1
+        return first, last
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def files(self, *, include_ignored: bool = False) -> list[FileInfo]:
+        """The indexed archive files, by group then start time."""
+        where = "" if include_ignored else "WHERE ignored=0"
+        rows = self.connection.execute(
+            f"SELECT {FILE_COLUMNS} FROM files {where} "
+            "ORDER BY coalesce(grp, ''), coalesce(name_start, first_time), path")
+        return [FileInfo.from_row(row, self.archive_dir) for row in rows]
+
+    def file(self, file_id: int) -> FileInfo | None:
+        row = self.connection.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE id=?", (file_id,)).fetchone()
+        return FileInfo.from_row(row, self.archive_dir) if row else None
+
+    def total_records(self) -> int:
+        return self.connection.execute("SELECT coalesce(sum(records), 0) FROM files").fetchone()[0]
