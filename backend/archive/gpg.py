@@ -44,6 +44,17 @@ class GpgResult:
     notes: tuple[str, ...] = field(default=())
 
 
+GPG_HOME_ENV = "KAPKA_GPG_HOME"
+
+
+def default_gpg_home() -> Path | None:
+    """``$KAPKA_GPG_HOME``, else X-Road's ``/etc/xroad/gpghome`` when it exists, else gpg's own default."""
+    configured = os.environ.get(GPG_HOME_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return DEFAULT_XROAD_GPG_HOME if DEFAULT_XROAD_GPG_HOME.is_dir() else None
+
+
 def private_temp_dir() -> Path:
     """Kapka's own directory for decrypted archives (mode 0700, in the user's cache directory)."""
     path = platformdirs.user_cache_path("kapka") / "tmp"
