@@ -18,37 +18,28 @@ from typing import Any
 
 from backend.i18n import _
 from backend.sandbox.errors import SandboxError
-from backend.sandbox.serverconf import IDENTIFIER
-from backend.sandbox.servicedesc.fetch import Fetched, fetch_sync
-from backend.sandbox.servicedesc.openapi import (
-    OpenApiParsingError,
-    OpenApiResult,
-    UnsupportedOpenApiVersion,
-    parse_openapi,
+from backend.sandbox.servicedesc.checks import (
+    OPENAPI3,
+    REST,
+    WSDL,
+    DescriptionChecksMixin,
+    malformed,
+    warning,
 )
+from backend.sandbox.servicedesc.fetch import Fetched
 from backend.sandbox.servicedesc.render import full_code, index_endpoints, render_description
-from backend.sandbox.servicedesc.serviceops import ANY_METHOD, ANY_PATH, ServiceOpsMixin, not_found
+from backend.sandbox.servicedesc.serviceops import ANY_METHOD, ANY_PATH, not_found
 from backend.sandbox.servicedesc.urls import is_valid_url
-from backend.sandbox.servicedesc.wsdl import ServiceInfo, WsdlError, WsdlResult, parse_wsdl
+from backend.sandbox.servicedesc.wsdl import ServiceInfo
 from backend.sandbox.tokenstate import UnhandledWarnings
 from backend.sandbox.wire import store_time, utcnow
 
-WSDL, REST, OPENAPI3 = "WSDL", "REST", "OPENAPI3"
 DESCRIPTION_TYPES = (WSDL, REST, OPENAPI3)
 DEFAULT_SERVICE_TIMEOUT = 60
 DEFAULT_DISABLED_NOTICE = "Out of order"
 
 
-def _warning(code: str, metadata: list[str]) -> dict[str, Any]:
-    return {"code": code, "metadata": metadata}
-
-
-def _malformed(url: str) -> SandboxError:
-    return SandboxError("malformed_url", _("The URL {url} is not valid: use an http:// or "
-                                           "https:// URL with a host.").format(url=url))
-
-
-class ServiceStateMixin(ServiceOpsMixin):
+class ServiceStateMixin(DescriptionChecksMixin):
     """Adding, changing, refreshing, enabling, disabling and deleting service descriptions."""
 
     # -- reading ---------------------------------------------------------------------------------
@@ -90,113 +81,6 @@ class ServiceStateMixin(ServiceOpsMixin):
 
     def description_services_view(self, description_id: int) -> list[dict[str, Any]]:
         return self.description_view(description_id)["services"]
-
-    # -- documents -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _download(kind: str, url: str, fetched: Fetched | None) -> Fetched | None:
-        """The document to read; downloaded here (blocking) unless the caller did it."""
-        if kind == REST or not is_valid_url(url):
-            return None
-        return fetched if fetched is not None and fetched.url == url else fetch_sync(url)
-
-    @staticmethod
-    def _read_wsdl(url: str, fetched: Fetched | None) -> WsdlResult:
-        document = fetched or fetch_sync(url)
-        if document.too_large:
-            raise SandboxError("invalid_wsdl", _("The WSDL is larger than 10 MiB."),
-                               metadata=[f"Error reading WSDL: {document.failure}"])
-        if document.content is None:
-            raise SandboxError("wsdl_download_failed", _("The WSDL could not be downloaded from "
-                                                         "{url}: {reason}")
-                               .format(url=url, reason=document.failure))
-        try:
-            return parse_wsdl(document.content, url)
-        except WsdlError as error:
-            raise SandboxError("invalid_wsdl", _("The document at {url} is not a valid WSDL.")
-                               .format(url=url), metadata=[error.message]) from None
-
-    @staticmethod
-    def _read_openapi(url: str, fetched: Fetched | None) -> OpenApiResult:
-        document = fetched or fetch_sync(url)
-        if document.content is None:
-            reason = ("Unknown or invalid host name" if document.unknown_host
-                      else document.failure)
-            raise SandboxError("openapi_parsing_error", _("The OpenAPI description could not be "
-                                                          "downloaded from {url}: {reason}")
-                               .format(url=url, reason=reason),
-                               metadata=[f"Error reading OpenAPI description: {reason}"])
-        try:
-            return parse_openapi(document.content, url)
-        except OpenApiParsingError as error:
-            raise SandboxError("openapi_parsing_error", error.message,
-                               metadata=[error.message]) from None
-        except UnsupportedOpenApiVersion as error:
-            raise SandboxError("unsupported_openapi_version", _(
-                "OpenAPI {version} is not supported: use OpenAPI 3.0.x or 3.1.0.")
-                .format(version=error.version)) from None
-
-    # -- checks ----------------------------------------------------------------------------------
-
-    def _other_services(self, client_id: str, skip: int | None) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT s.*, d.url AS description_url FROM services s JOIN service_descriptions d "
-            "ON d.id = s.service_description_id WHERE d.client_id = ? AND d.id IS NOT ?",
-            (client_id, skip)).fetchall()
-
-    def _check_wsdl(self, client_id: str, url: str, skip: int | None,
-                    fetched: Fetched | None) -> WsdlResult:
-        """``processWsdl``: URL, ``wsdl_exists``, the document, service identifiers and
-        ``service_already_exists``."""
-        if not is_valid_url(url):
-            raise _malformed(url)
-        for row in self.db.execute("SELECT id, url FROM service_descriptions WHERE client_id = ?",
-                                   (client_id,)):
-            if row["id"] != skip and row["url"].lower() == url.lower():
-                raise SandboxError("wsdl_exists", _("The client already has a service "
-                                                    "description with this URL."), status=409)
-        result = self._read_wsdl(url, fetched)
-        invalid = [value for info in result.services for value in (info.name, info.version)
-                   if value is not None and not IDENTIFIER.match(value)]
-        if invalid:
-            raise SandboxError("invalid_wsdl_service_identifier", _(
-                "The WSDL has service codes or versions with characters X-Road does not allow "
-                "(such as ':'): {values}").format(values=", ".join(invalid)), metadata=invalid)
-        wanted = {info.full_code.lower() for info in result.services}
-        clashes = [value for row in self._other_services(client_id, skip)
-                   if full_code(row["service_code"], row["service_version"]).lower() in wanted
-                   for value in (full_code(row["service_code"], row["service_version"]),
-                                 row["description_url"])]
-        if clashes:
-            raise SandboxError("service_already_exists", _(
-                "Another service description of the client has these services already."),
-                status=409, metadata=clashes)
-        return result
-
-    def _check_codes_unique(self, client_id: str, description_id: int) -> None:
-        """``checkDuplicateServiceCodes`` (REST and OpenAPI): 409 ``service_code_already_exists``
-        with ``[full code, URL, …]`` of the clashing new services."""
-        others = self._other_services(client_id, description_id)
-        codes = {row["service_code"].lower() for row in others}
-        fulls = {full_code(row["service_code"], row["service_version"]).lower() for row in others}
-        metadata = []
-        for row in self.db.execute(
-                "SELECT s.*, d.url AS description_url FROM services s JOIN service_descriptions d "
-                "ON d.id = s.service_description_id WHERE d.id = ?", (description_id,)):
-            full = full_code(row["service_code"], row["service_version"])
-            if row["service_code"].lower() in codes or full.lower() in fulls:
-                metadata += [full, row["description_url"]]
-        if metadata:
-            raise SandboxError("service_code_already_exists", _(
-                "The client already has a service with this service code."), status=409,
-                metadata=metadata)
-
-    @staticmethod
-    def _check_rest_code(code: str | None) -> str:
-        if code is None:
-            raise SandboxError("missing_parameter", _("A REST or OpenAPI service description "
-                                                      "needs a service code."))
-        return code
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -246,7 +130,7 @@ class ServiceStateMixin(ServiceOpsMixin):
                 .format(urls=", ".join(invalid_urls)), metadata=invalid_urls)
         if result.warnings and not ignore_warnings:
             raise UnhandledWarnings(_("The WSDL validator found problems."),
-                                    [_warning("wsdl_validation_warnings", result.warnings)])
+                                    [warning("wsdl_validation_warnings", result.warnings)])
         description_id = self._insert_description(client_id, url, WSDL)
         self._insert_services(description_id, result.services)
         self._ensure_base_endpoints(client_id, [s.name for s in result.services])
@@ -255,11 +139,11 @@ class ServiceStateMixin(ServiceOpsMixin):
     def _add_openapi(self, client_id: str, url: str, code: str, ignore_warnings: bool,
                      fetched: Fetched | None) -> int:
         if not is_valid_url(url):
-            raise _malformed(url)
+            raise malformed(url)
         result = self._read_openapi(url, fetched)
         if result.warnings and not ignore_warnings:
             raise UnhandledWarnings(_("The OpenAPI description has problems."),
-                                    [_warning("openapi_validation_warnings", result.warnings)])
+                                    [warning("openapi_validation_warnings", result.warnings)])
         self.description_owner(client_id, with_metadata=False)
         description_id = self._insert_description(client_id, url, OPENAPI3)
         self.db.execute(
@@ -274,7 +158,7 @@ class ServiceStateMixin(ServiceOpsMixin):
 
     def _add_rest(self, client_id: str, url: str, code: str) -> int:
         if not is_valid_url(url):
-            raise _malformed(url)
+            raise malformed(url)
         self.description_owner(client_id, with_metadata=False)
         description_id = self._insert_description(client_id, url, REST)
         self.db.execute(
@@ -317,7 +201,7 @@ class ServiceStateMixin(ServiceOpsMixin):
             assert rest_service_code is not None
             new_code = new_rest_service_code or rest_service_code
             if not is_valid_url(url):
-                raise _malformed(url)
+                raise malformed(url)
             self._rename_service_code(description, rest_service_code, new_code)
             if kind == OPENAPI3:
                 self._apply_openapi(description, url, new_code, ignore_warnings, document)
@@ -342,7 +226,7 @@ class ServiceStateMixin(ServiceOpsMixin):
                 self._update_wsdl(description, description["url"], ignore_warnings, document)
             elif description["type"] == OPENAPI3:
                 if not is_valid_url(description["url"]):
-                    raise _malformed(description["url"])
+                    raise malformed(description["url"])
                 code = self.db.execute("SELECT service_code FROM services WHERE "
                                        "service_description_id = ? ORDER BY id LIMIT 1",
                                        (description_id,)).fetchone()[0]
@@ -374,12 +258,12 @@ class ServiceStateMixin(ServiceOpsMixin):
         new = {s.full_code: s for s in result.services}
         added = [code for code in new if code not in old]
         removed = [code for code in old if code not in new]
-        warnings = [_warning("wsdl_validation_warnings", result.warnings)] if result.warnings \
+        warnings = [warning("wsdl_validation_warnings", result.warnings)] if result.warnings \
             else []
         if added:
-            warnings.append(_warning("adding_services", added))
+            warnings.append(warning("adding_services", added))
         if removed:
-            warnings.append(_warning("deleting_services", removed))
+            warnings.append(warning("deleting_services", removed))
         if warnings and not ignore_warnings:
             raise UnhandledWarnings(_("The WSDL adds or removes services."), warnings)
         self.db.execute("UPDATE service_descriptions SET url = ?, refreshed_at = ? WHERE id = ?",
@@ -416,12 +300,12 @@ class ServiceStateMixin(ServiceOpsMixin):
         removed = [e for e in own if e["generated"]
                    and (e["service_code"], e["method"], e["path"]) not in wanted]
         added = [e for e in parsed if e not in existing]
-        warnings = [_warning("openapi_validation_warnings", result.warnings)] \
+        warnings = [warning("openapi_validation_warnings", result.warnings)] \
             if result.warnings else []
         if added:
-            warnings.append(_warning("adding_endpoints", [f"{m} {p}" for _c, m, p in added]))
+            warnings.append(warning("adding_endpoints", [f"{m} {p}" for _c, m, p in added]))
         if removed:
-            warnings.append(_warning("deleting_endpoints",
+            warnings.append(warning("deleting_endpoints",
                                      [f"{e['method']} {e['path']}" for e in removed]))
         if warnings and not ignore_warnings:
             raise UnhandledWarnings(_("The OpenAPI description adds or removes endpoints."),
