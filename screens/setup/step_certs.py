@@ -86,6 +86,8 @@ class ExportStep(StepPanel):
         return Content("\n").join(lines) if lines else Content(_("No CSR waits."))
 
     def on_mount(self) -> None:
+        # the directory is what the operator types here: typed, enter saves the files there
+        self.query_one("#export-dir", FilePicker).path_input.focus()
         self.load()
 
     @work(exclusive=True, group="setup-export-load", exit_on_error=False)

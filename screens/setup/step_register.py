@@ -109,6 +109,7 @@ class RegisterStep(StepPanel):
     def __init__(self, state: SetupState, *, id: str | None = None) -> None:
         super().__init__(state, id=id)
         self.checks_ok = False
+        self.activated = False  # by this step: Register takes the focus once the checks pass
 
     def compose(self) -> ComposeResult:
         yield Static(_("The central server learns about this security server when it approves "
@@ -121,9 +122,11 @@ class RegisterStep(StepPanel):
         checks = StatusChecklist(id="register-checks")
         checks.border_title = _("Before registering")
         yield checks
-        with Horizontal(classes="actions"):
+        # a row of its own: beside Register and Check again it would not fit 80 columns
+        with Horizontal(classes="actions", id="register-activate-row"):
             yield self.action_button(_("Activate the authentication certificate"),
                                      "register-activate")
+        with Horizontal(classes="actions"):
             yield self.action_button(_("Register"), "register-send")
             yield Button(bracketed(_("Check again")), id="register-recheck", compact=True)
         yield self.read_only_note()
@@ -164,6 +167,9 @@ class RegisterStep(StepPanel):
             self.checks_ok = all(check.ok for check in checks)
             self._update_button()
             if self.checks_ok:
+                if self.activated:  # the activation button is gone: on to the next action
+                    self.activated = False
+                    self._focus_next_action()
                 return
             await asyncio.sleep(RECHECK_SECONDS)
 
@@ -200,17 +206,30 @@ class RegisterStep(StepPanel):
             self._update_button()
             return
         self.note(_("The authentication certificate is active."))
+        self.activated = True
         self.check_loop()
 
     def _update_button(self) -> None:
         activate = self.query_one("#register-activate", Button)
         activate.display = self.needs_activation
+        self.query_one("#register-activate-row").display = self.needs_activation
         activate.disabled = self.read_only or not self.needs_activation
         address = self.query_one("#register-address", Input).value.strip()
         problem = address_problem(address) if address else ""
         self.query_one("#register-address-problem", Static).update(problem)
         ready = self.checks_ok and bool(address) and not problem
         self.query_one("#register-send", Button).disabled = self.read_only or not ready
+
+    def _focus_next_action(self) -> None:
+        """Register when it can be sent, else the address that keeps it disabled (unless the
+        operator is typing the address: enter there registers too)."""
+        send = self.query_one("#register-send", Button)
+        if self.query_one("#register-address", Input).has_focus:
+            return
+        if not send.disabled:
+            send.focus()
+        elif not self.read_only:
+            self.query_one("#register-address", Input).focus()
 
     @on(Input.Submitted, "#register-address")
     @on(Button.Pressed, "#register-send")
