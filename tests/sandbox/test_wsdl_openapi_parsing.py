@@ -252,6 +252,15 @@ async def test_fetch_refuses_documents_over_the_limit(
         assert fetched.failure == "Size exceeds 1000 bytes."
 
 
+async def test_fetch_gives_up_on_a_slow_server(
+    description_server: DescriptionServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch_module, "TOTAL_TIMEOUT", 0.2)
+    url = description_server.delay("wsdl/valid.wsdl", 1.0)
+    slow = await fetch(url)
+    assert (slow.content, slow.failure) == (None, "Read timed out")
+
+
 def test_unknown_host_is_recognised() -> None:
     error = OSError("wrapped")
     error.__cause__ = socket.gaierror(-2, "Name or service not known")

@@ -11,8 +11,10 @@ callers outside one.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -21,6 +23,8 @@ import httpx
 MAX_DESCRIPTION_SIZE = 10 * 1024 * 1024
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
+#: the whole download, however slowly a server sends
+TOTAL_TIMEOUT = 60.0
 MAX_REDIRECTS = 10
 _TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
 
@@ -87,6 +91,14 @@ def _client_options() -> dict:
 async def fetch(url: str) -> Fetched:
     """Download ``url`` without blocking the event loop."""
     try:
+        async with asyncio.timeout(TOTAL_TIMEOUT):
+            return await _fetch(url)
+    except TimeoutError:
+        return Fetched(url, failure="Read timed out")
+
+
+async def _fetch(url: str) -> Fetched:
+    try:
         async with httpx.AsyncClient(**_client_options()) as client, \
                 client.stream("GET", url) as response:
             if not response.is_success:
@@ -103,6 +115,7 @@ async def fetch(url: str) -> Fetched:
 
 def fetch_sync(url: str) -> Fetched:
     """Download ``url``, blocking (for callers outside an event loop)."""
+    deadline = time.monotonic() + TOTAL_TIMEOUT
     try:
         with httpx.Client(**_client_options()) as client, client.stream("GET", url) as response:
             if not response.is_success:
@@ -112,6 +125,8 @@ def fetch_sync(url: str) -> Fetched:
                 body.extend(chunk)
                 if len(body) > MAX_DESCRIPTION_SIZE:
                     return _too_large(url)
+                if time.monotonic() > deadline:
+                    return Fetched(url, failure="Read timed out")
             return Fetched(url, content=bytes(body))
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
         return _failure(url, error)
