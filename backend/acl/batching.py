@@ -8,11 +8,18 @@ cover, and the fewest calls is a *minimum* vertex cover: by König's theorem as 
 matching (Hopcroft–Karp), and read off it. So 2,000 grants of 10 subjects to 200 services take 10
 calls, and one subject to 100 services plus 100 subjects to one service take 2, not 101.
 
-A right on one REST endpoint has only the by-endpoint call: one call per endpoint.
+A right on one REST endpoint has only the by-endpoint call: one call per endpoint. A revocation
+on a service with REST endpoints goes by service (``Change.by_subject`` False), because X-Road's
+by-subject revocation also takes away the subject's rights on that service's endpoints: such
+services are in the cover from the start, and the rest is covered as above. Endpoint revocations
+go before the service-level ones for the same reason.
+
+X-Road refuses request bodies over 50 KB: a call whose items would not fit is split in parts.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
@@ -24,6 +31,9 @@ L = TypeVar("L", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
 
 _INFINITY = float("inf")
+#: the largest request body sent, with a margin under X-Road's 50 KB limit
+MAX_BODY_BYTES = 45 * 1024
+_BODY_OVERHEAD = len('{"items": []}')
 
 
 def max_matching(adjacency: Mapping[L, Sequence[R]]) -> dict[L, R]:
@@ -106,14 +116,17 @@ def min_vertex_cover(adjacency: Mapping[L, Sequence[R]]) -> tuple[set[L], set[R]
 
 def _service_level_calls(action: Action, client: str, changes: list[Change]) -> list[Call]:
     by_edge = {(change.rights_code, change.subject_id): change for change in changes}
+    forced = {change.rights_code for change in changes if not change.by_subject}
     adjacency: dict[str, list[str]] = defaultdict(list)
     for code, subject in sorted(by_edge):
-        adjacency[code].append(subject)
+        if code not in forced:
+            adjacency[code].append(subject)
     services, subjects = min_vertex_cover(adjacency)
+    services |= forced
     by_subject: dict[str, list[Change]] = defaultdict(list)
     by_service: dict[str, list[Change]] = defaultdict(list)
     for (code, subject), change in by_edge.items():
-        if subject in subjects:
+        if subject in subjects and code not in forced:
             by_subject[subject].append(change)
         else:
             assert code in services
@@ -132,6 +145,28 @@ def _ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
     return tuple(sorted(changes, key=lambda change: change.sort_key))
 
 
+def _item_bytes(call: Call, change: Change) -> int:
+    item = ({"service_code": change.rights_code} if call.by == "subject"
+            else {"id": change.subject_id})
+    return len(json.dumps(item, ensure_ascii=False).encode("utf-8")) + 2  # and ", "
+
+
+def split_large(call: Call, limit: int = MAX_BODY_BYTES) -> list[Call]:
+    """The call, or parts of it whose request bodies each fit in ``limit`` bytes."""
+    parts: list[list[Change]] = [[]]
+    size = _BODY_OVERHEAD
+    for change in call.changes:
+        grows = _item_bytes(call, change)
+        if parts[-1] and size + grows > limit:
+            parts.append([])
+            size = _BODY_OVERHEAD
+        parts[-1].append(change)
+        size += grows
+    if len(parts) == 1:
+        return [call]
+    return [Call(call.action, call.by, call.client, call.key, tuple(part)) for part in parts]
+
+
 def batch_calls(changes: Iterable[Change]) -> list[Call]:
     """The calls that make ``changes``: grants first (no caller loses access halfway through a
     change that moves rights), then revocations; per client, the fewest calls."""
@@ -142,13 +177,15 @@ def batch_calls(changes: Iterable[Change]) -> list[Call]:
     for action in (GRANT, REVOKE):
         for client in sorted(client for act, client in grouped if act == action):
             items = grouped[(action, client)]
-            calls += _service_level_calls(action, client,
-                                          [c for c in items if c.endpoint_id is None])
+            services = _service_level_calls(action, client,
+                                            [c for c in items if c.endpoint_id is None])
             by_endpoint: dict[str, list[Change]] = defaultdict(list)
             for change in items:
                 if change.endpoint_id is not None:
                     by_endpoint[change.endpoint_id].append(change)
-            for endpoint_id, group in sorted(by_endpoint.items(),
-                                             key=lambda item: item[1][0].target.sort_key):
-                calls.append(Call(action, "endpoint", client, endpoint_id, _ordered(group)))
+            endpoints = [Call(action, "endpoint", client, endpoint_id, _ordered(group))
+                         for endpoint_id, group in sorted(by_endpoint.items(),
+                                                          key=lambda item: item[1][0].target.sort_key)]
+            ordered = services + endpoints if action == GRANT else endpoints + services
+            calls += [part for call in ordered for part in split_large(call)]
     return calls

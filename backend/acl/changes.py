@@ -28,10 +28,13 @@ class Change:
     rights_code: str  # the service code without version: what X-Road keeps rights on
     endpoint_id: str | None = None  # set for a right on one REST endpoint
     name: str = ""  # the subject's name, for people
+    #: may go in a by-subject call. Not a revocation on a service with REST endpoints: X-Road's
+    #: by-subject revocation takes the subject's rights on those endpoints away as well
+    by_subject: bool = True
 
     @property
     def sort_key(self) -> tuple[object, ...]:
-        return (self.target.sort_key, subject_sort_key(self.subject), self.action)
+        return (self.target.sort_key, self.action != GRANT, subject_sort_key(self.subject))
 
     @property
     def sign(self) -> str:

@@ -228,6 +228,7 @@ def _row(cells: list[_Cell], columns: dict[str, int], parser: _Parser, problems:
         return
     target = Target(values["client"][0], values["service"][0], endpoint)
     places.setdefault((target, None), values["service"][1])
+    places.setdefault((Target(target.client, ""), None), values["client"][1])
     current = wanted.setdefault(target, set())
     if subject:
         if (target, subject) in rows:

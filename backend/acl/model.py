@@ -42,7 +42,8 @@ class Target:
         return f"{self.service} {self.endpoint}" if self.endpoint else self.service
 
 
-#: finds where a target (and one of its subjects, when given) is written in the file
+#: finds where a target (and one of its subjects, when given) is written in the file;
+#: ``Target(client, "")`` is where the client is named
 Locator = Callable[[Target, str | None], Where | None]
 
 

@@ -126,9 +126,12 @@ class ClientPlanner:
             if subject_kind(subject) == LOCALGROUP:
                 group = view.groups_by_code.get(subject) or view.groups_by_id.get(subject)
                 if group is None or group.id is None:
+                    codes = sorted(view.groups_by_code)
+                    hint = _close(subject, codes) or (
+                        _(" (its local groups: {codes})").format(codes=", ".join(codes[:10]))
+                        if codes else _(" (it has none)"))
                     self.problem(_("client {client} has no local group “{code}”{hint}").format(
-                        client=view.client_id, code=subject, hint=_close(subject, view.groups_by_code)),
-                        target, subject)
+                        client=view.client_id, code=subject, hint=hint), target, subject)
                     continue
                 resolved[subject] = str(group.id)
             elif subject in view.holders or any(subject in ids for ids in view.endpoint_rights.values()):
@@ -168,7 +171,8 @@ class ClientPlanner:
         return Change(action=GRANT if action == GRANT else REVOKE, target=target,
                       subject=view.file_form(subject_id), subject_id=subject_id,
                       service_id=service.id, rights_code=service.service_code,
-                      endpoint_id=endpoint_id, name=view.names.get(subject_id, ""))
+                      endpoint_id=endpoint_id, name=view.names.get(subject_id, ""),
+                      by_subject=action == GRANT or not view.has_endpoints(service.service_code))
 
 
 async def make_plan(client: SecurityServerClient, document: RightsDocument, *,
@@ -184,7 +188,7 @@ async def make_plan(client: SecurityServerClient, document: RightsDocument, *,
             view = await load_view(client, client_id, reads)
         except ClientMissing:
             problems.append(Problem(_("this server has no client {client}").format(client=client_id),
-                                    document.where(targets[0])))
+                                    document.where(Target(client_id, ""))))
             continue
         planner = ClientPlanner(client, view, reads, problems, document)
         keyed: dict[RightsKey, tuple[Target, Service, str | None]] = {}
@@ -218,7 +222,8 @@ async def make_plan(client: SecurityServerClient, document: RightsDocument, *,
             unchanged += not found
         untouched += len(set(view.by_code) - {key for kind, key in keyed if kind == "s"})
     if problems:
-        raise PlanInvalid(problems)
+        raise PlanInvalid(sorted(problems, key=lambda p: (p.where.line, p.where.column)
+                                 if p.where else (0, 0)))
     return Plan(changes, document.clients(), unchanged=unchanged, untouched=untouched,
                 reads=reads.done)
 
@@ -266,12 +271,13 @@ async def plan_changes(client: SecurityServerClient, client_id: str,
         if subject not in resolved:
             continue
         holds = resolved[subject] in planner.current(key)
+        label = view.file_form(resolved[subject])
         if kind == GRANT and holds:
             problems.append(Problem(_("{subject} may call {target} already (a duplicate access "
-                                      "right)").format(subject=subject, target=target)))
+                                      "right)").format(subject=label, target=target)))
         elif kind != GRANT and not holds:
             problems.append(Problem(_("{subject} has no right to {target} to revoke").format(
-                subject=subject, target=target)))
+                subject=label, target=target)))
         else:
             changes.append(planner.change(kind, target, service, endpoint_id, resolved[subject]))
     if problems:

@@ -117,6 +117,11 @@ class ClientView:
                 for endpoint in service.endpoints
                 if endpoint.id and endpoint_key(endpoint.method, endpoint.path) != BASE_ENDPOINT]
 
+    def has_endpoints(self, code: str) -> bool:
+        """Whether a service code has REST endpoints besides its base endpoint."""
+        return any(endpoint_key(endpoint.method, endpoint.path) != BASE_ENDPOINT
+                   for service in self.by_code.get(code, []) for endpoint in service.endpoints)
+
     def file_form(self, subject_id: str) -> str:
         """A subject as rights files write it: a local group by its code."""
         group = self.groups_by_id.get(subject_id)

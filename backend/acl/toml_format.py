@@ -120,7 +120,8 @@ class _Reader:
 
     def locate(self, target: Target, subject: str | None) -> Where | None:
         path = self.paths.get((target, subject)) or self.paths.get((target, None))
-        return self.where(path, value=subject is not None) if path else None
+        value = subject is not None or not target.service  # a subject, or the client's id
+        return self.where(path, value=value) if path else None
 
     def unknown_keys(self, table: dict[str, Any], allowed: tuple[str, ...], path: Path) -> None:
         for key in table:
@@ -174,6 +175,7 @@ class _Reader:
                 client=client, place=self.place(seen[client])), (*path, "id"), value=True)
             return
         seen[client] = (*path, "id")
+        self.paths[(Target(client, ""), None)] = (*path, "id")
         services = self.table(table.get("services", {}), (*path, "services"), "services")
         for code, value in (services or {}).items():
             self.service(client, code, value, (*path, "services", code))
@@ -187,6 +189,7 @@ class _Reader:
         if table is None:
             return
         self.unknown_keys(table, SERVICE_KEYS, path)
+        self.paths[(Target(client, code), None)] = path
         if "subjects" in table:
             self.subjects(Target(client, code), table["subjects"], (*path, "subjects"))
         endpoints = self.table(table.get("endpoints", {}), (*path, "endpoints"), "endpoints")
@@ -209,6 +212,7 @@ class _Reader:
         if target in self.document.rights:
             self.issue(_("endpoint “{key}” is listed twice").format(key=key), path)
             return
+        self.paths[(target, None)] = path
         self.subjects(target, table["subjects"], (*path, "subjects"))
 
     def subjects(self, target: Target, value: Any, path: Path) -> None:
@@ -216,7 +220,7 @@ class _Reader:
             self.issue(_("subjects must be a list of strings, e.g. subjects = [\"INST:CLASS:CODE:SUB\"]"),
                        path, value=True)
             return
-        self.paths[(target, None)] = path
+        self.paths.setdefault((target, None), path)
         found: dict[str, int] = {}
         for index, subject in enumerate(value):
             here = (*path, index)

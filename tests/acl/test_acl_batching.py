@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from collections import Counter
 
-from backend.acl.batching import batch_calls, max_matching, min_vertex_cover
+from backend.acl.batching import MAX_BODY_BYTES, batch_calls, max_matching, min_vertex_cover
 from backend.acl.changes import GRANT, REVOKE, Change
 from backend.acl.model import Target
 
@@ -14,10 +15,10 @@ CLIENT = "KG:GOV:1:registry"
 
 
 def change(service: str, subject: str, action: str = GRANT, *, client: str = CLIENT,
-           endpoint: str = "", endpoint_id: str | None = None) -> Change:
-    return Change(action=action, target=Target(client, f"{service}.v1", endpoint), subject=subject,  # type: ignore[arg-type]
-                  subject_id=subject, service_id=f"{client}:{service}.v1", rights_code=service,
-                  endpoint_id=endpoint_id)
+           endpoint: str = "", endpoint_id: str | None = None, by_subject: bool = True) -> Change:
+    return Change(action=action, target=Target(client, f"{service}.v1", endpoint),  # type: ignore[arg-type]
+                  subject=subject, subject_id=subject, service_id=f"{client}:{service}.v1",
+                  rights_code=service, endpoint_id=endpoint_id, by_subject=by_subject)
 
 
 def subject(n: int) -> str:
@@ -91,9 +92,9 @@ def test_grants_before_revocations_endpoints_alone_and_clients_apart() -> None:
     assert [(call.action, call.client, call.by, call.size) for call in calls] == [
         (GRANT, CLIENT, "service", 2), (GRANT, CLIENT, "endpoint", 2),
         (GRANT, "KG:GOV:2:other", "service", 1),
-        (REVOKE, CLIENT, "subject", 2), (REVOKE, CLIENT, "endpoint", 1)]
+        (REVOKE, CLIENT, "endpoint", 1), (REVOKE, CLIENT, "subject", 2)]
     assert calls[0].describe() == "grant 2 subjects access to a.v1"
-    assert calls[3].describe() == f"revoke the access of {subject(1)} to 2 services"
+    assert calls[4].describe() == f"revoke the access of {subject(1)} to 2 services"
     assert calls[1].describe() == "grant 2 subjects access to api.v1 GET /x"
 
 
@@ -112,3 +113,28 @@ def test_matching_and_cover_on_a_long_chain() -> None:
     left, right = min_vertex_cover(adjacency)
     assert len(left) + len(right) == 1500
     assert all(a in left or any(b in right for b in adjacency[a]) for a in adjacency)
+
+
+def test_revocations_on_services_with_endpoints_go_by_service() -> None:
+    # X-Road's by-subject revocation would also take the subject's endpoint rights on "api"
+    changes = [change(name, subject(n), REVOKE, by_subject=name != "api")
+               for name in ("a", "b", "api") for n in (1,)]
+    calls = covered_once(changes)
+    assert sorted((call.by, call.key) for call in calls) == [
+        ("service", f"{CLIENT}:api.v1"), ("subject", subject(1))]
+    assert next(call for call in calls if call.by == "subject").size == 2
+    # the minimum is kept for the rest: 3 forced services plus 1 subject call for 50 others
+    changes = [change(f"rest{s}", subject(n), REVOKE, by_subject=False) for s in range(3)
+               for n in range(5)]
+    changes += [change(f"soap{s}", subject(9), REVOKE) for s in range(50)]
+    assert len(covered_once(changes)) == 4
+
+
+def test_a_call_over_the_request_size_limit_is_split() -> None:
+    # 1,500 subjects with long ids for one service: ~100 KB as one body, X-Road takes 50 KB
+    changes = [change("popular", f"KG:COM:{n:05d}:{'s' * 50}") for n in range(1500)]
+    calls = covered_once(changes)
+    assert len(calls) == 3 and {call.by for call in calls} == {"service"}
+    for call in calls:
+        body = json.dumps({"items": [{"id": c.subject_id} for c in call.changes]})
+        assert len(body.encode()) <= MAX_BODY_BYTES

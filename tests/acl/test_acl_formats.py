@@ -68,7 +68,8 @@ def test_toml_reads_services_endpoints_and_empty_lists() -> None:
     }
     assert document.right_count == 4
     assert str(document.where(Target(CLIENT, "getPerson.v1"), "admins")) == "rights.toml:9:5"
-    assert str(document.where(Target(CLIENT, "listPersons"))) == "rights.toml:13:1"
+    assert str(document.where(Target(CLIENT, "listPersons"))) == "rights.toml:12:19"
+    assert str(document.where(Target(CLIENT, ""))) == "rights.toml:4:6"
 
 
 def test_toml_export_is_stable_sorted_commented_and_reads_back() -> None:
