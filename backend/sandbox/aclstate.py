@@ -206,6 +206,16 @@ class AclStateMixin:
                 "WHERE a.client_id = ? AND e.method = ? AND e.path = ? GROUP BY a.subject_id",
                 (client_id, BASE_METHOD, BASE_PATH)).fetchall()
 
+    def client_subject(self, client_id: str, key: str) -> sqlite3.Row | None:
+        """The subject's row among :meth:`client_subjects`, if it has a service-level right."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT a.subject_id, MIN(a.rights_given_at) AS rights_given_at "
+                "FROM access_rights a JOIN endpoints e ON e.id = a.endpoint_id "
+                "WHERE a.client_id = ? AND a.subject_id = ? AND e.method = ? AND e.path = ?",
+                (client_id, key, BASE_METHOD, BASE_PATH)).fetchone()
+        return row if row is not None and row["subject_id"] is not None else None
+
     def subject_rights(self, client_id: str, subject: Subject) -> list[sqlite3.Row]:
         """The subject's service-level rights (``service_code``, ``rights_given_at``)."""
         with self.lock:

@@ -183,8 +183,7 @@ def _subject_of_client(sandbox: Any, request: Request) -> tuple[str, Subject, An
     cid = client_param(request)
     subject = sandbox.resolve_subjects([request.path_params["sc_id"]], status=404)[0]
     row = sandbox.require_client(cid.encoded)
-    found = next((item for item in sandbox.client_subjects(row["id"])
-                  if item["subject_id"] == subject.key), None)
+    found = sandbox.client_subject(row["id"], subject.key)
     if found is None:
         raise ApiError(404, "service_client_not_found")
     return row["id"], subject, found
