@@ -49,6 +49,8 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
                 tooltip=_("The setup wizard: from a fresh server to an active certificate")),
         Binding("k", "keys", _("Keys"), id="app.keys",
                 tooltip=_("Tokens, keys and certificates of the server")),
+        Binding("a", "access", _("Access rights"), id="app.access",
+                tooltip=_("Who may call which service of a client: by service, by subject, matrix")),
         Binding("ctrl+t", "toggle_theme", _("Theme"), show=False, id="app.theme",
                 tooltip=_("Switch between the dark and the light theme")),
         Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True,
@@ -178,6 +180,12 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
     def action_keys(self) -> None:
         self.show_keys()
 
+    def action_access(self, view: str = "service") -> None:
+        """Ask which client, then show its access rights (``view``: service, subject, matrix)."""
+        from screens.access.chooser import open_access
+
+        open_access(self, view)
+
     def show_setup(self) -> None:
         """The setup wizard (it reads from the server which step is next)."""
         from screens.setup.wizard import SetupWizardScreen
@@ -192,7 +200,7 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_setup":  # offered on the dashboard, once connected
             return self.server is not None and isinstance(self.screen, DashboardScreen)
-        if action == "keys":  # once connected, and not from inside a dialog
+        if action in ("keys", "access"):  # once connected, and not from inside a dialog
             return self.server is not None and not isinstance(self.screen, ModalScreen)
         return True
 

@@ -35,6 +35,12 @@ def kapka_commands(app: Any) -> list[KapkaCommand]:
         commands.append(KapkaCommand(_("keys: expiry overview"),
                                      _("Every certificate by days left, with renewal progress"),
                                      partial(_open_expiry, app)))
+        commands.append(KapkaCommand(_("access: open"),
+                                     _("Access rights of a client's services, by service and by "
+                                       "subject"), partial(app.action_access, "service")))
+        commands.append(KapkaCommand(_("access: matrix"),
+                                     _("Services × subjects of a client: grant and revoke many at "
+                                       "once"), partial(app.action_access, "matrix")))
         commands.append(KapkaCommand(_("setup: open wizard"),
                                      _("Set up the server step by step; resumes where the server "
                                        "is (read-only mode: shows the state)"), app.show_setup))

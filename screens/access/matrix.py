@@ -87,6 +87,8 @@ class AccessMatrix(ScrollView, can_focus=True):
                 tooltip=_("Stage grants for the selection")),
         Binding("r", "revoke", _("Revoke"), id="access.matrix.revoke",
                 tooltip=_("Stage revocations for the selection")),
+        Binding("enter", "preview", _("Preview"), show=False, id="access.matrix.preview",
+                tooltip=_("The staged changes, and applying them")),
         Binding("escape", "unselect", _("Drop selection"), show=False),
     ]
 
@@ -99,6 +101,9 @@ class AccessMatrix(ScrollView, can_focus=True):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, AccessMatrix.CursorMoved)
+
+    class PreviewAsked(Message):
+        """Enter: the operator wants to see the staged changes."""
 
     class Staged(Message):
         """The change set changed."""
@@ -213,7 +218,7 @@ class AccessMatrix(ScrollView, can_focus=True):
         tail = COLUMN_WIDTH - 3 - pad
 
         def cell(col: int) -> Segment:
-            state = model.state(service.code, model.subject_at(col).id)
+            state = model.state(service.key, model.subject_at(col).id)
             if on_row and col == model.col:
                 return Segment(" " * pad + "[" + MARKS[state] + "]" + " " * tail,
                                self._style(state, "cursor"))
@@ -265,7 +270,7 @@ class AccessMatrix(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         rows, _cols = self._view()
-        self.model.move(direction * rows, 0, extend=self.model.anchor is not None)
+        self.model.move(direction * rows, 0, extend=False)
         self._moved()
 
     def action_edge(self, where: str) -> None:
@@ -279,7 +284,7 @@ class AccessMatrix(ScrollView, can_focus=True):
             col = 0
         else:
             col = model.col_count - 1
-        model.move_to(row, col, extend=model.anchor is not None)
+        model.move_to(row, col)
         self._moved()
 
     def action_select(self) -> None:
@@ -294,9 +299,12 @@ class AccessMatrix(ScrollView, can_focus=True):
         current = self.model.current
         if current is None:
             return
-        self.model.toggle((current[0].code, current[1].id))
+        self.model.toggle((current[0].key, current[1].id))
         self.refresh()
         self.post_message(self.Staged(self, 1))
+
+    def action_preview(self) -> None:
+        self.post_message(self.PreviewAsked())
 
     def action_grant(self) -> None:
         self._stage(GRANT)

@@ -19,7 +19,7 @@ from backend.i18n import _, ngettext
 GRANT, REVOKE = "grant", "revoke"
 ChangeKind = Literal["grant", "revoke"]
 CellState = Literal["granted", "none", "pending-grant", "pending-revoke"]
-Cell = tuple[str, str]  # (service code, subject id)
+Cell = tuple[str, str]  # (the service's rights code, subject id)
 
 #: the order of subject kinds, in columns and lists
 KIND_ORDER = {SUBSYSTEM: 0, GLOBALGROUP: 1, LOCALGROUP: 2}
@@ -34,11 +34,18 @@ def kind_word(kind: str) -> str:
 
 @dataclass(frozen=True)
 class ServiceRow:
-    """A service of the client: ``code`` is the full service code that access rights name."""
+    """A service of the client: ``code`` its full code (getPerson.v1), ``rights_code`` the code
+    X-Road keeps its access rights on (getPerson: every version shares them)."""
 
     code: str
     title: str = ""
     service_id: str = ""
+    rights_code: str = ""
+
+    @property
+    def key(self) -> str:
+        """The service part of a cell: what the access right is on."""
+        return self.rights_code or self.code
 
     @property
     def search_text(self) -> str:
@@ -103,6 +110,7 @@ class MatrixModel:
         self.row = 0
         self.col = 0
         self.anchor: tuple[int, int] | None = None  # the other corner of the selection
+        self.visual = False  # a selection started with ``v``: every move extends it
         self.version = 0  # bumped on every change that alters what is drawn
 
     # -- what is where --------------------------------------------------------------------------
@@ -129,6 +137,7 @@ class MatrixModel:
         return self.service_at(self.row), self.subject_at(self.col)
 
     def state(self, service: str, subject: str) -> CellState:
+        """The cell of ``service`` (a rights code, ``ServiceRow.key``) and ``subject``."""
         pending = self.pending.get((service, subject))
         if pending == GRANT:
             return "pending-grant"
@@ -137,7 +146,7 @@ class MatrixModel:
         return "granted" if (service, subject) in self.rights else "none"
 
     def state_at(self, row: int, col: int) -> CellState:
-        return self.state(self.services[self.rows[row]].code, self.subjects[self.cols[col]].id)
+        return self.state(self.services[self.rows[row]].key, self.subjects[self.cols[col]].id)
 
     def subject(self, subject_id: str) -> SubjectColumn | None:
         return next((col for col in self.subjects if col.id == subject_id), None)
@@ -155,6 +164,7 @@ class MatrixModel:
         self.cols = [index for index, col in enumerate(self.subjects)
                      if subject_query in col.search_text]
         self.anchor = None
+        self.visual = False
         self.row = self.col = 0
         if current is not None:
             self._place(current[0].code, current[1].id)
@@ -186,7 +196,9 @@ class MatrixModel:
     # -- cursor and selection -------------------------------------------------------------------
 
     def move_to(self, row: int, col: int, *, extend: bool = False) -> None:
-        """Put the cursor at (row, col), clamped; ``extend`` keeps (or starts) a selection."""
+        """Put the cursor at (row, col), clamped; ``extend`` (or a selection started with
+        ``start_selection``) keeps the selection growing, otherwise it is dropped."""
+        extend = extend or self.visual
         if extend and self.anchor is None:
             self.anchor = (self.row, self.col)
         elif not extend:
@@ -199,13 +211,18 @@ class MatrixModel:
         self.move_to(self.row + rows, self.col + cols, extend=extend)
 
     def start_selection(self) -> None:
-        """``v``: start a selection at the cursor, or drop the one there is."""
-        self.anchor = None if self.anchor is not None else (self.row, self.col)
+        """``v``: start a selection at the cursor that moves extend, or drop the one there is."""
+        if self.anchor is not None:
+            self.clear_selection()
+            return
+        self.anchor = (self.row, self.col)
+        self.visual = True
         self.version += 1
 
     def clear_selection(self) -> bool:
         had = self.anchor is not None
         self.anchor = None
+        self.visual = False
         self.version += 1
         return had
 
@@ -233,7 +250,7 @@ class MatrixModel:
         if bounds is None:
             return []
         first_row, last_row, first_col, last_col = bounds
-        return [(self.services[self.rows[row]].code, self.subjects[self.cols[col]].id)
+        return [(self.services[self.rows[row]].key, self.subjects[self.cols[col]].id)
                 for row in range(first_row, last_row + 1)
                 for col in range(first_col, last_col + 1)]
 
@@ -269,8 +286,7 @@ class MatrixModel:
 
     def stage_selection(self, kind: ChangeKind) -> int:
         changed = self.stage(kind, self.selected_cells())
-        self.anchor = None
-        self.version += 1
+        self.clear_selection()
         return changed
 
     def clear_pending(self) -> None:
@@ -290,14 +306,18 @@ class MatrixModel:
     # -- views the other tabs use ---------------------------------------------------------------
 
     def subjects_of(self, service: str) -> list[tuple[SubjectColumn, CellState]]:
-        """Every subject with a right to ``service`` or a pending change for it."""
+        """Every subject with a right to ``service`` (a rights code) or a pending change for it."""
         return [(col, self.state(service, col.id)) for col in self.subjects
                 if (service, col.id) in self.rights or (service, col.id) in self.pending]
 
     def services_of(self, subject: str) -> list[tuple[ServiceRow, CellState]]:
         """Every service ``subject`` has a right to, or a pending change for."""
-        return [(row, self.state(row.code, subject)) for row in self.services
-                if (row.code, subject) in self.rights or (row.code, subject) in self.pending]
+        return [(row, self.state(row.key, subject)) for row in self.services
+                if (row.key, subject) in self.rights or (row.key, subject) in self.pending]
+
+    def row_for(self, code: str) -> ServiceRow | None:
+        """The service with this full code."""
+        return next((row for row in self.services if row.code == code), None)
 
 
 def pending_summary(model: MatrixModel) -> str:

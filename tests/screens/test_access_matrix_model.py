@@ -68,9 +68,11 @@ def test_a_selection_spans_the_rectangle_between_anchor_and_cursor() -> None:
     assert model.is_selected(1, 1) and not model.is_selected(2, 0)
     model.move(1, 0)  # moving without extending drops the selection
     assert model.anchor is None and model.selected_cells() == [("listFirms.v1", OWNERS.id)]
+    model.start_selection()  # v: every move extends, until v again or a change is staged
+    model.move_to(0, 2)
+    assert len(model.selected_cells()) == 6 and model.visual
     model.start_selection()
-    model.move_to(0, 2, extend=True)
-    assert len(model.selected_cells()) == 6
+    assert model.anchor is None and not model.visual
 
 
 def test_grant_stages_only_missing_rights_and_revoke_only_existing_ones() -> None:

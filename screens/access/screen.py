@@ -1,0 +1,379 @@
+"""``AccessRightsScreen``: who may call which service of one client — by service, by subject,
+and as a matrix — with one change set that is previewed and applied together.
+
+Nothing is sent while the operator stages grants and revocations; ``p`` (or enter in the matrix)
+shows the change set, and applying it goes through ``backend.acl`` (the fewest calls, throttled,
+a result per item). Plans from a rights file, export and copying between subjects are here too
+(``screens/access/rights_actions.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
+
+from backend.i18n import _
+from screens.access.by_service import ByServiceView, PickSubjects, RightsView
+from screens.access.by_subject import BySubjectView, NewSubject, PickServices
+from screens.access.common import explain_disabled_key, subject_label, subject_search, write_reason
+from screens.access.data import AccessData, load_access
+from screens.access.matrix import AccessMatrix
+from screens.access.matrix_model import GRANT, MatrixModel, pending_summary
+from screens.access.picker import Candidate, CandidatePicker
+from screens.access.rights_actions import RightsActions
+from screens.base import KapkaScreen, describe_exception
+from screens.widgets.error_panel import ErrorPanel
+
+VIEWS = {"service": "tab-service", "subject": "tab-subject", "matrix": "tab-matrix"}
+LEGEND = _("✓ right · none + grant pending ✗ revocation pending [ ] cursor — space toggles, "
+           "v or shift+arrows select, g grants, r revokes, / filters (text @subject)")
+
+
+class AccessRightsScreen(RightsActions, KapkaScreen):
+    """Access rights to the services of ``client_id``."""
+
+    SCREEN_TITLE = _("Access rights")
+
+    BINDINGS = [
+        Binding("1", "view('service')", _("By service"), id="access.by_service"),
+        Binding("2", "view('subject')", _("By subject"), id="access.by_subject"),
+        Binding("3", "view('matrix')", _("Matrix"), id="access.matrix"),
+        Binding("slash", "filter", _("Filter"), id="access.filter",
+                tooltip=_("Filter services (and subjects after @)")),
+        Binding("p", "preview", _("Preview"), id="access.preview",
+                tooltip=_("The staged changes, and applying them")),
+        Binding("x", "drop_changes", _("Drop changes"), show=False, id="access.drop",
+                tooltip=_("Forget every staged change")),
+        Binding("plus", "add_subject", _("Add subject"), show=False, id="access.add_subject",
+                tooltip=_("A subject column from the server's candidates")),
+        Binding("l", "local_groups", _("Local groups"), id="access.local_groups",
+                tooltip=_("The client's local groups and their members")),
+        Binding("o", "plan_file", _("Plan file"), show=False, id="access.plan_file",
+                tooltip=_("Compare a rights file with the server, then apply it")),
+        Binding("e", "export", _("Export"), show=False, id="access.export",
+                tooltip=_("Write the client's rights to a TOML or CSV file")),
+        Binding("c", "copy_rights", _("Copy rights"), show=False, id="access.copy",
+                tooltip=_("Give one subject the rights another one has")),
+        Binding("ctrl+r", "reload", _("Reload"), id="access.reload",
+                tooltip=_("Load the rights again (staged changes are dropped)")),
+        Binding("escape", "back", _("Back"), id="access.back"),
+    ]
+
+    DEFAULT_CSS = """
+    AccessRightsScreen #access-body { height: 1fr; }
+    AccessRightsScreen #access-title { height: auto; padding: 0 1; text-style: bold; }
+    AccessRightsScreen #access-loading { height: auto; padding: 0 1; }
+    AccessRightsScreen #access-loading.-hidden { display: none; }
+    AccessRightsScreen TabbedContent { height: 1fr; }
+    AccessRightsScreen TabPane { height: 1fr; padding: 0; }
+    AccessRightsScreen #matrix-filter { margin: 0; }
+    AccessRightsScreen #matrix-cell { height: auto; padding: 0 1; }
+    AccessRightsScreen #matrix-legend { height: auto; padding: 0 1; color: $text-muted; }
+    AccessRightsScreen #access-pending { height: auto; padding: 0 1; background: $panel; }
+    AccessRightsScreen #access-pending.-pending { color: $text-warning; text-style: bold; }
+    """
+
+    def __init__(self, client_id: str, *, view: str = "service") -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.initial_view = VIEWS.get(view, VIEWS["service"])
+        self.data: AccessData | None = None
+        self.model = MatrixModel([], [], [])
+        self.loads = 0
+        self.busy = False
+        self._reload_on_resume = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Vertical(id="access-body"):
+            yield ErrorPanel(id="access-error")
+            yield Static(_("Client {client}").format(client=self.client_id), id="access-title",
+                         markup=False)
+            yield ProgressBar(id="access-loading", show_eta=False)
+            with TabbedContent(initial=self.initial_view):
+                with TabPane(_("By service"), id="tab-service"):
+                    yield ByServiceView(id="by-service")
+                with TabPane(_("By subject"), id="tab-subject"):
+                    yield BySubjectView(id="by-subject")
+                with TabPane(_("Matrix"), id="tab-matrix"):
+                    yield Input(placeholder=_("Filter: service text, then @ and subject text"),
+                                id="matrix-filter")
+                    yield AccessMatrix(id="matrix")
+                    yield Static("", id="matrix-cell", markup=False)
+                    yield Static(LEGEND, id="matrix-legend", markup=False)
+            yield Static("", id="access-pending", markup=False)
+        yield from self.compose_footer()
+
+    @property
+    def matrix(self) -> AccessMatrix:
+        return self.query_one("#matrix", AccessMatrix)
+
+    @property
+    def error_panel(self) -> ErrorPanel:
+        return self.query_one("#access-error", ErrorPanel)
+
+    @property
+    def views(self) -> list[RightsView]:
+        return [self.query_one("#by-service", ByServiceView),
+                self.query_one("#by-subject", BySubjectView)]
+
+    def on_mount(self) -> None:
+        self.title = _("Access rights: {client}").format(client=self.client_id)
+        self._focus_view(self.initial_view)
+        self.load()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="access-load", exit_on_error=False)
+    async def load(self, keep: list[Any] | None = None) -> None:
+        """Load from the server; ``keep``: changes to stage again (ones not applied)."""
+        server = getattr(self.app, "server", None)
+        if server is None:
+            self.error_panel.show_error(title=_("Not connected"), message=_(
+                "Kapka is not connected to a security server. Press c to connect."))
+            return
+        bar = self.query_one("#access-loading", ProgressBar)
+        bar.remove_class("-hidden")
+        bar.update(total=None, progress=0)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(total=total, progress=done)
+
+        try:
+            data = await load_access(server, self.client_id, progress)
+        except Exception as error:  # shown in the panel, with Retry
+            title, message = describe_exception(error)
+            self.error_panel.show_error(title=title, message=message,
+                                        hint=_("Press ctrl+r (or Retry) to try again."))
+            return
+        finally:
+            bar.add_class("-hidden")
+        self.show_data(data, keep=keep)
+        self.loads += 1
+
+    def show_data(self, data: AccessData, *, keep: list[Any] | None = None) -> None:
+        """Show freshly loaded data; ``keep`` are changes to stage again (ones that failed)."""
+        self.data = data
+        self.model = data.model(self.model if self.loads else None)
+        for change in keep or []:  # what no longer fits (granted meanwhile…) drops out here
+            self.model.stage(change.kind, [(change.service, change.subject)])
+        self.query_one("#access-title", Static).update(_(
+            "Client {client}: {services} services, {subjects} subjects, {rights} rights").format(
+            client=self.client_id, services=len(data.services), subjects=len(self.model.subjects),
+            rights=len(data.rights)))
+        self.matrix.set_model(self.model)
+        for view in self.views:
+            view.set_model(self.model)
+        self.staged()
+
+    def staged(self) -> None:
+        """The change set changed: the status line and the other views follow."""
+        pending = self.query_one("#access-pending", Static)
+        text = pending_summary(self.model)
+        if self.model.pending:
+            text += " — " + _("p previews and applies, x drops them")
+        pending.update(text)
+        pending.set_class(bool(self.model.pending), "-pending")
+        self.refresh_bindings()
+
+    @on(AccessMatrix.Staged)
+    def _matrix_staged(self, event: AccessMatrix.Staged) -> None:
+        for view in self.views:
+            view.refresh_view()
+        self.staged()
+
+    @on(RightsView.Staged)
+    def _view_staged(self) -> None:
+        self.matrix.data_changed()
+        for view in self.views:
+            view.refresh_view()
+        self.staged()
+
+    @on(AccessMatrix.PreviewAsked)
+    def _preview_asked(self) -> None:
+        self.action_preview()
+
+    @on(AccessMatrix.CursorMoved)
+    def _cursor_moved(self, event: AccessMatrix.CursorMoved) -> None:
+        cell = self.query_one("#matrix-cell", Static)
+        current = self.model.current
+        if current is None:
+            cell.update(_("Nothing matches the filter.") if self.model.filter_text
+                        else _("No services or no subjects yet; + adds a subject."))
+            return
+        service, subject = current
+        state = self.model.state(service.code, subject.id)
+        words = {"granted": _("has the right"), "none": _("has no right"),
+                 "pending-grant": _("grant pending"), "pending-revoke": _("revocation pending")}
+        title = f" ({service.title})" if service.title else ""
+        cell.update(f"{service.code}{title} × {subject_label(subject.kind, subject.label, subject.name)}"
+                    f": {words[state]}")
+
+    # -- the views --------------------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        tab = VIEWS.get(view, VIEWS["service"])
+        self.query_one(TabbedContent).active = tab
+        self._focus_view(tab)
+
+    def _focus_view(self, tab: str) -> None:
+        if tab == VIEWS["matrix"]:
+            self.call_after_refresh(self.matrix.focus)
+        else:
+            target = self.query_one("#by-service" if tab == VIEWS["service"] else "#by-subject",
+                                    RightsView)
+            self.call_after_refresh(target.left.focus)
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+
+    def action_filter(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == VIEWS["matrix"]:
+            self.query_one("#matrix-filter", Input).focus()
+        else:
+            self.query_one("#by-service" if active == VIEWS["service"] else "#by-subject",
+                           RightsView).focus_filter()
+
+    @on(Input.Changed, "#matrix-filter")
+    def _matrix_filter(self, event: Input.Changed) -> None:
+        self.matrix.set_filter(event.value)
+
+    @on(Input.Submitted, "#matrix-filter")
+    def _matrix_filter_done(self) -> None:
+        self.matrix.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        explain_disabled_key(self, event)
+
+    # -- staging through pickers ------------------------------------------------------------
+
+    def action_add_subject(self) -> None:
+        self._new_subject(show_in_matrix=True)
+
+    @on(NewSubject)
+    def _new_subject_asked(self) -> None:
+        self._new_subject(show_in_matrix=False)
+
+    def _new_subject(self, *, show_in_matrix: bool) -> None:
+        if self._refuse_write():
+            return
+        picker = CandidatePicker(_("Add subjects: subsystems, global groups, local groups"),
+                                 subject_search(self.app.server, self.client_id),
+                                 exclude={col.id for col in self.model.subjects})
+
+        def added(columns: list[Any] | None) -> None:
+            for col in columns or []:
+                self.model.add_subject(col)
+            if columns:
+                self.matrix.data_changed()
+                by_subject = self.query_one("#by-subject", BySubjectView)
+                by_subject.select_subject(columns[0].id)
+                self.query_one("#by-service", ByServiceView).refresh_view()
+
+        self.app.push_screen(picker, added)
+
+    @on(PickSubjects)
+    def _pick_subjects(self, event: PickSubjects) -> None:
+        if self._refuse_write():
+            return
+        service = event.service
+
+        def chosen(columns: list[Any] | None) -> None:
+            for col in columns or []:
+                self.model.add_subject(col)
+            if columns:
+                self.model.stage(GRANT, [(service, col.id) for col in columns])
+                self._view_staged()
+
+        self.app.push_screen(CandidatePicker(
+            _("Give access to {service}").format(service=service),
+            subject_search(self.app.server, self.client_id), exclude=event.exclude,
+            ok_label=_("Stage grants")), chosen)
+
+    @on(PickServices)
+    def _pick_services(self, event: PickServices) -> None:
+        if self._refuse_write():
+            return
+        subject = event.subject
+        have = {row.code for row, state in self.model.services_of(subject) if state != "none"}
+        rows = self.model.services
+
+        async def search(text: str) -> list[Candidate]:
+            query = text.lower()
+            return [Candidate(f"{row.code}" + (f" ({row.title})" if row.title else ""),
+                              row.code, row.code)
+                    for row in rows if query in row.search_text]
+
+        def chosen(codes: list[Any] | None) -> None:
+            if codes:
+                self.model.stage(GRANT, [(code, subject) for code in codes])
+                self._view_staged()
+
+        col = self.model.subject(subject)
+        label = subject_label(col.kind, col.label, col.name) if col else subject
+        self.app.push_screen(CandidatePicker(
+            _("Services {subject} may call").format(subject=label), search, exclude=have,
+            ok_label=_("Stage grants"), hint=_("Filter the client's services")), chosen)
+
+    def _refuse_write(self) -> bool:
+        why = write_reason(self)
+        if why:
+            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
+        return bool(why)
+
+    def action_drop_changes(self) -> None:
+        if self.model.pending:
+            count = len(self.model.pending)
+            self.model.clear_pending()
+            self._view_staged()
+            self.notify(_("Dropped {n} staged changes; nothing was sent.").format(n=count))
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("drop_changes",):
+            return bool(self.model.pending) or None
+        if action == "add_subject":
+            return None if write_reason(self) else True
+        return super().check_action(action, parameters)
+
+    def disabled_reason(self, action: str) -> str | None:
+        if action == "drop_changes" and not self.model.pending:
+            return _("no changes are staged")
+        if action == "add_subject":
+            return write_reason(self)
+        return super().disabled_reason(action)
+
+    @on(ErrorPanel.Retry)
+    def _retry(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_local_groups(self) -> None:
+        from screens.access.local_groups import LocalGroupsScreen
+
+        self._reload_on_resume = True
+        self.app.push_screen(LocalGroupsScreen(self.client_id))
+
+    def on_screen_resume(self) -> None:
+        if self._reload_on_resume:  # local groups may have changed (a deleted group's rights)
+            self._reload_on_resume = False
+            self.load()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            show = getattr(self.app, "show_dashboard", None)
+            if callable(show):
+                show()
+
