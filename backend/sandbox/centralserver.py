@@ -1,8 +1,10 @@
 """The simulated central server's side of management requests, and what the security server sees.
 
 A real security server sends ``authCertReg`` straight to the central server and ``authCertDeletion``
-through the management services; the central server approves them (or not) and publishes the result
-in the global configuration, which the security server downloads. The sandbox records each request
+and the client requests (registration, deletion, disabling, enabling, rename, owner change) through
+the management services; the central server approves them (or not) and publishes the result in the
+global configuration, which the security server downloads (for clients see
+:mod:`backend.sandbox.globalmembers`). The sandbox records each request
 in ``management_requests`` with the time it will be approved: ``submitted_at`` plus the configured
 delay (``seed.toml`` ``[central_server] management_request_delay_seconds``, or
 :func:`set_request_delay`), or never (``completes_at`` NULL), as a silent rejection looks from the

@@ -329,3 +329,12 @@ async def test_roles(populated_state: SandboxState) -> None:
     async with client_with(populated_state, RO) as registrar:
         assert (await registrar.post("/api/v1/clients", json=body)).status_code == 201
         assert (await registrar.delete(path(REGISTRY))).status_code == 204
+
+
+async def test_a_fresh_server(api_client: httpx.AsyncClient) -> None:
+    assert (await api_client.get("/api/v1/clients")).json() == []
+    search = await api_client.get("/api/v1/clients?internal_search=false")
+    assert (search.status_code, error_code(search)) == (500, "global_conf_outdated")
+    body = {"client": {"member_class": "GOV", "member_code": "70000001"}}
+    added = await api_client.post("/api/v1/clients", json=body)
+    assert (added.status_code, error_code(added)) == (500, "malformed_server_conf")

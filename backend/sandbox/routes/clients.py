@@ -109,6 +109,7 @@ async def find_clients(request: Request) -> Response:
         local = [parse_client_id(row["id"]) for row in sandbox.local_clients()]
         ids = local
         if not internal:
+            sandbox.require_anchor()  # before an anchor there is no global configuration
             local_ids = {cid.encoded for cid in local}
             found = [cid for encoded in view.ids() if (cid := client_id(encoded)) is not None]
             ids = [cid for cid in found if cid.encoded not in local_ids]
