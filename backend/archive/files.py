@@ -310,7 +310,12 @@ def _truncated(name: str) -> ArchiveError:
 
 
 def _find_end(buffer: mmap.mmap | bytes, name: str) -> tuple[int, int, int, bytes]:
-    """(entry count, directory offset, directory end) from the end records, and the zip comment."""
+    """(entry count, directory offset, directory end) from the end records, and the zip comment.
+
+    The containers inside an archive are stored uncompressed, so their own end records show through:
+    an end record counts only if its directory ends exactly where it starts and begins with a
+    directory record. A truncated archive therefore fails here instead of being misread.
+    """
     size = len(buffer)
     position = size
     lowest = max(0, size - _EOCD.size - 0xFFFF)
@@ -318,24 +323,25 @@ def _find_end(buffer: mmap.mmap | bytes, name: str) -> tuple[int, int, int, byte
         position = buffer.rfind(_EOCD_SIG, lowest, position)
         if position < 0:
             raise _truncated(name)
-        if position + _EOCD.size <= size:
-            fields = _EOCD.unpack_from(buffer, position)
-            comment_length = fields[7]
-            if position + _EOCD.size + comment_length <= size:
-                break
-    count, cd_size, cd_offset = fields[4], fields[5], fields[6]
-    comment = bytes(buffer[position + _EOCD.size:position + _EOCD.size + comment_length])
-    directory_end = position
-    locator = position - _EOCD64_LOCATOR.size
-    if locator >= 0 and buffer[locator:locator + 4] == _LOCATOR_SIG:
-        record = _EOCD64_LOCATOR.unpack_from(buffer, locator)[2]
-        if record + _EOCD64.size <= locator and buffer[record:record + 4] == _EOCD64_SIG:
-            fields64 = _EOCD64.unpack_from(buffer, record)
-            count, cd_size, cd_offset = fields64[6], fields64[7], fields64[8]
-            directory_end = record
-    if cd_offset + cd_size > directory_end:
-        raise _truncated(name)
-    return count, cd_offset, directory_end, comment
+        if position + _EOCD.size > size:
+            continue
+        fields = _EOCD.unpack_from(buffer, position)
+        comment_length = fields[7]
+        if position + _EOCD.size + comment_length > size:
+            continue
+        count, cd_size, cd_offset = fields[4], fields[5], fields[6]
+        directory_end = position
+        locator = position - _EOCD64_LOCATOR.size
+        if locator >= 0 and buffer[locator:locator + 4] == _LOCATOR_SIG:
+            record = _EOCD64_LOCATOR.unpack_from(buffer, locator)[2]
+            if record + _EOCD64.size <= locator and buffer[record:record + 4] == _EOCD64_SIG:
+                fields64 = _EOCD64.unpack_from(buffer, record)
+                count, cd_size, cd_offset = fields64[6], fields64[7], fields64[8]
+                directory_end = record
+        if cd_offset + cd_size == directory_end and (
+                count == 0 or buffer[cd_offset:cd_offset + 4] == _CENTRAL_SIG):
+            comment = bytes(buffer[position + _EOCD.size:position + _EOCD.size + comment_length])
+            return count, cd_offset, directory_end, comment
 
 
 def _zip64_sizes(extra: bytes, size: int, compressed: int, offset: int) -> tuple[int, int, int]:

@@ -207,8 +207,7 @@ class ArchiveIndex:
             self._drop(file_id)
         todo = [(path, size, mtime) for path, size, mtime in found
                 if path not in known or known[path][1:3] != (size, mtime) or known[path][3]]
-        added = sum(1 for path, _s, _m in todo if path not in known)
-        records, failed, cancelled = 0, [], False
+        records, failed, cancelled, added, changed = 0, [], False, 0, 0
         bulk = len(todo) > 1 and self.connection.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
         if bulk:
             for name in INDEXES:
@@ -227,15 +226,19 @@ class ArchiveIndex:
                     cancelled = True
                     break
                 records += count
+                if path in known:
+                    changed += 1
+                else:
+                    added += 1
                 if error is not None:
                     failed.append((path, error.title, error.message))
         finally:
             if bulk:
                 self._create_indexes()
         if progress is not None:
-            progress(IndexProgress(len(todo), len(todo), records, None))
-        return UpdateSummary(len(found), added, len(todo) - added, len(removed), len(found) - len(todo),
-                             records, time.perf_counter() - started, tuple(failed), cancelled)
+            progress(IndexProgress(added + changed, len(todo), records, None))
+        return UpdateSummary(len(found), added, changed, len(removed), len(found) - len(todo), records,
+                             time.perf_counter() - started, tuple(failed), cancelled)
 
     def _drop(self, file_id: int) -> None:
         connection = self.connection
