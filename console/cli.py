@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "csr": ("console.cli_csr", N_("export a key's certificate signing request")),
     "cert": ("console.cli_cert", N_("show, check, import, register and activate certificates")),
     "token": ("console.cli_token", N_("log in to a token with its PIN")),
+    "acl": ("console.cli_acl", N_("export, plan, apply and copy access rights as files")),
     "archives": ("console.cli_archives", N_("list, search and verify message-log archives")),
 }
 

@@ -5,10 +5,15 @@ revocations confirmed as dangerous, audited). Between calls the operator may can
 failed call the default is to stop; ``on_error="continue"`` goes on with the other calls. Failures
 that no later call could get past — the server unreachable, the key refused, read-only mode, a
 declined confirmation — always stop. The result says, per call and per right, what was done.
+
+A call the server refused with 429 (too many requests from this address: another Kapka, a script)
+changed nothing, so it is sent again after a pause, growing until the server's one-minute window
+has passed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,6 +24,7 @@ from backend.api.client import SecurityServerClient
 from backend.api.errors import (
     AuthenticationFailed,
     ConnectionFailed,
+    RateLimited,
     ReadOnlyRefused,
     TlsTrustError,
     WriteCancelled,
@@ -29,6 +35,8 @@ from backend.i18n import _
 Status = Literal["ok", "failed", "not_applied"]
 OnError = Literal["stop", "continue"]
 _FATAL = (ConnectionFailed, TlsTrustError, AuthenticationFailed, ReadOnlyRefused, WriteCancelled)
+#: seconds to wait before sending a call again that was refused with 429 (61 s in all)
+RATE_LIMIT_PAUSES = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,17 @@ async def send_call(client: SecurityServerClient, call: Call) -> None:
         await access.revoke_endpoint(call.key, subjects)
 
 
+async def _send_when_allowed(client: SecurityServerClient, call: Call) -> None:
+    for pause in (*RATE_LIMIT_PAUSES, None):
+        try:
+            await send_call(client, call)
+            return
+        except RateLimited:
+            if pause is None:
+                raise
+            await asyncio.sleep(pause)
+
+
 def _failure_text(error: KapkaError) -> str:
     if isinstance(error, ConnectionFailed):
         return _("{message} The server may or may not have made this change: make the plan again "
@@ -119,7 +138,7 @@ async def apply_plan(client: SecurityServerClient, plan: Plan, *,
             results += [CallResult(rest, "not_applied", reason) for rest in plan.calls[index:]]
             break
         try:
-            await send_call(client, call)
+            await _send_when_allowed(client, call)
         except KapkaError as error:
             if isinstance(error, WriteCancelled):
                 done = CallResult(call, "not_applied", error.message, error)

@@ -78,11 +78,14 @@ class Journal:
         self.events.append(event)
 
 
-def server_client(state: SandboxState, *, real_limits: bool = False,
-                  confirmer: Any = None) -> tuple[SecurityServerClient, RecordingApp, Journal]:
-    """A client of the sandbox; unless ``real_limits``, neither side limits the request rate."""
+def server_client(state: SandboxState, *, real_limits: bool = False, confirmer: Any = None,
+                  limiter: RateLimiter | None = None,
+                  ) -> tuple[SecurityServerClient, RecordingApp, Journal]:
+    """A client of the sandbox; unless ``real_limits``, neither side limits the request rate
+    (or only the sandbox, with ``limiter``)."""
     key = state.create_api_key(list(ROLES))[1]
-    limiter = None if real_limits else RateLimiter(per_second=10**6, per_minute=10**6)
+    if limiter is None and not real_limits:
+        limiter = RateLimiter(per_second=10**6, per_minute=10**6)
     app = RecordingApp(create_app(state, rate_limiter=limiter))
     journal = Journal()
     throttle = None if real_limits else RequestThrottle(per_second=10**5, per_minute=10**5)

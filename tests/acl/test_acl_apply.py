@@ -35,13 +35,17 @@ def csv_plan(*rows: str) -> str:
 
 
 async def three_call_plan(acl):
+    return await three_call_plan_on(acl.client)
+
+
+async def three_call_plan_on(client):
     """Grants of maps and cadastre to getPerson and getAddress, of reports to listPersons:
     3 calls (maps, cadastre, listPersons; or getPerson, getAddress, listPersons)."""
     text = csv_plan(f"getPerson.v1,,{PERMITS}", f"getPerson.v1,,{TRACKING}", f"getPerson.v1,,{MAPS}",
                     f"getPerson.v1,,{CADASTRE}", f"getAddress.v1,,{MAPS}",
                     f"getAddress.v1,,{CADASTRE}", "getAddress.v1,,admins",
                     f"listPersons.v1,,{REPORTS}", f"listPersons.v1,,{PERMITS}")
-    plan = await make_plan(acl.client, parse_csv(text, "r.csv"))
+    plan = await make_plan(client, parse_csv(text, "r.csv"))
     assert len(plan.calls) == 3 and len(plan.changes) == 5
     return plan
 
@@ -115,6 +119,25 @@ async def test_a_declined_confirmation_cancels_the_rest(populated_state) -> None
     assert result.cancelled and asked and "Revoke" in asked[0]
     assert [event.outcome for event in journal.events] == ["ok", "cancelled"]
     assert ("getPerson", PERMITS) in rights(populated_state) and registry.admins
+
+
+async def test_a_call_refused_for_too_many_requests_is_sent_again(
+        acl, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.acl import apply as applying
+    from backend.sandbox.ratelimit import RateLimiter
+
+    monkeypatch.setattr(applying, "RATE_LIMIT_PAUSES", (0.4, 0.4, 0.4, 0.4))
+    plan = await three_call_plan(acl)
+    # another program uses up this address's requests: 1 a second is left on the server side
+    client, app, journal = server_client(acl.state,
+                                         limiter=RateLimiter(per_second=1, per_minute=10**6))
+    try:
+        result = await apply_plan(client, plan)
+    finally:
+        await client.aclose()
+    assert result.ok, [r.message for r in result.calls]
+    assert any(seen.status == 429 for seen in app.seen if seen.method == "POST")
+    assert [e.outcome for e in journal.events].count("ok") == 3
 
 
 async def test_2000_grants_in_the_fewest_calls(acl) -> None:
