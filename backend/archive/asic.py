@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from backend.i18n import _
@@ -152,7 +153,7 @@ def _read_entries(data: bytes, limit: int) -> tuple[list[str], dict[str, tuple[s
             try:
                 with archive.open(info) as handle:
                     content = handle.read(budget + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError,
                     ValueError) as exc:
                 raise AsicError("asic_invalid_container",
                                 _("The entry {name} of the container cannot be read: {error}")

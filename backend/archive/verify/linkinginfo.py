@@ -45,11 +45,11 @@ class LinkingInfo:
     prev_name: str | None          # None for "-"
     algorithm: str                 # X-Road's name, e.g. SHA-512
     hash_name: str                 # hashlib's name
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (recorded digest, entry name)
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (recorded digest as written, entry name)
 
     @property
     def last_digest(self) -> str | None:
-        return self.lines[-1][0] if self.lines else self.prev_digest
+        return self.lines[-1][0].lower() if self.lines else self.prev_digest
 
 
 def parse_linkinginfo(data: bytes) -> LinkingInfo:
@@ -81,7 +81,7 @@ def parse_linkinginfo(data: bytes) -> LinkingInfo:
             raise LinkingInfoError("linkinginfo_malformed",
                                    _("A line of linkinginfo is not '<digest> <entry>': {line}")
                                    .format(line=row[:200]))
-        info.lines.append((recorded.lower(), name))
+        info.lines.append((recorded, name))
     return info
 
 
@@ -121,7 +121,7 @@ def check_file(info: LinkingInfo, digests: dict[str, bytes], archive_entries: li
         if entry_digest is not None:
             computed = hashlib.new(info.hash_name,
                                    (previous + entry_digest.hex()).encode("ascii")).hexdigest()
-            if computed != recorded:
+            if computed != recorded.lower():
                 broken += 1
                 finding = failed(Layer.LINKINGINFO, "linkinginfo_digest_mismatch",
                                  _("The digest of {entry} does not match linkinginfo: the entry (or "
@@ -129,7 +129,7 @@ def check_file(info: LinkingInfo, digests: dict[str, bytes], archive_entries: li
                                  entry=name, expected=recorded, found=computed)
                 findings.append(finding)
                 per_entry[name] = finding
-        previous = recorded
+        previous = recorded.lower()
     last = info.last_digest
     if name_tag is not None and last is not None and not last.startswith(name_tag.lower()):
         findings.append(failed(Layer.LINKINGINFO, "archive_name_tag_mismatch",

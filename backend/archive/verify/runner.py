@@ -191,6 +191,18 @@ class _FileVerifier:
         for record in records.values():
             report.add_record(record, self.keep_passing)
 
+    def _verify_record(self, data: bytes, name: str) -> RecordReport:
+        if self.verifier is None:
+            return RecordReport(name)
+        try:
+            return self.verifier.verify(data, name, standalone=False)
+        except Exception as exc:  # crafted input must give a finding, never end the run
+            record = RecordReport(name)
+            record.findings.append(failed(Layer.CONTAINER, "verification_error",
+                                          _("The container could not be verified: {error}")
+                                          .format(error=f"{type(exc).__name__}: {exc}"), name))
+            return record
+
     def _entry(self, archive: ArchiveFile, entry: Entry, hash_name: str,
                digests: dict[str, bytes]) -> RecordReport:
         try:
@@ -203,10 +215,7 @@ class _FileVerifier:
         try:
             digests[entry.name] = hashlib.new(hash_name, content).digest()
             crc_ok = zlib.crc32(content) == entry.crc
-            if self.verifier is not None:
-                record = self.verifier.verify(bytes(content), entry.name, standalone=False)
-            else:
-                record = RecordReport(entry.name)
+            record = self._verify_record(bytes(content), entry.name)
         finally:
             if isinstance(content, memoryview):
                 content.release()

@@ -128,6 +128,7 @@ def _check_signature(signer: cms.SignerInfo, cert: ax509.Certificate, signed: cm
     content_type = values.get("content_type")
     if content_type is None or content_type[0].native != "tst_info":
         raise _invalid(_("The timestamp's signed attributes name the wrong content type."))
+    _check_signing_certificate(values, cert)
     signed_bytes = b"\x31" + attributes.dump()[1:]  # signed over the DER SET, not the [0] tag
     try:
         ok = verify_asn1(public_key(cert), signer["signature_algorithm"], signer["signature"].native,
@@ -137,3 +138,17 @@ def _check_signature(signer: cms.SignerInfo, cert: ax509.Certificate, signed: cm
                        .format(error=exc)) from exc
     if not ok:
         raise _invalid(_("Failed to verify timestamp: its signature is not valid."))
+
+
+def _check_signing_certificate(values: dict, cert: ax509.Certificate) -> None:
+    """RFC 3161 tokens name their signer in an ESS signing-certificate attribute (v1: SHA-1)."""
+    if "signing_certificate_v2" in values:
+        ids = values["signing_certificate_v2"][0]["certs"]
+        hash_name = ids[0]["hash_algorithm"]["algorithm"].native if len(ids) else "sha256"
+    elif "signing_certificate" in values:
+        ids, hash_name = values["signing_certificate"][0]["certs"], "sha1"
+    else:
+        raise _invalid(_("The timestamp has no signing-certificate attribute naming its signer."))
+    if not len(ids) or ids[0]["cert_hash"].native != hashlib.new(hash_name, cert.dump()).digest():
+        raise _invalid(_("The timestamp's signing-certificate attribute names another certificate than "
+                         "{name}.").format(name=cert.subject.human_friendly))
