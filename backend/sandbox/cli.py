@@ -34,6 +34,8 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
                N_("write the sandbox instance's configuration anchor to a file")),
     "ca": ("backend.sandbox.ca", "main",
            N_("sign CSRs and revoke certificates as the sandbox's certification authority")),
+    "traffic": ("backend.sandbox.traffic.command", "main",
+                N_("log generated SOAP and REST traffic and archive it as X-Road does")),
 }
 
 
