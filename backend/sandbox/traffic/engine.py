@@ -96,8 +96,9 @@ class Engine:
             return party.short(self.settings.instance)
         return None
 
-    def run(self, messages: list[Message], records: list[Record], end_ms: int,
+    def run(self, messages: list[Message], records: list[Record], now_ms: int,
             progress: Callable[[int], None] | None = None) -> None:
+        """Sign, timestamp and archive; no timestamp is later than ``now_ms``."""
         window = self.settings.window_ms
         to_sign = deque(messages)
         to_stamp = deque(records)
@@ -106,7 +107,7 @@ class Engine:
         pending: deque[Record] = deque()
         windows = sorted({m.sign_ms // window for m in to_sign} | {r.time_ms // window for r in to_stamp})
         interval = self.settings.archive_interval_ms
-        boundary = (windows[0] * window // interval + 1) * interval if windows else end_ms
+        boundary = (windows[0] * window // interval + 1) * interval if windows else now_ms
         for number in windows:
             while boundary <= number * window:
                 self._archive(pending, boundary, progress)
@@ -118,7 +119,7 @@ class Engine:
             stamped: list[Record] = []
             while to_stamp and to_stamp[0].time_ms // window == number:
                 stamped.append(to_stamp.popleft())
-            self._timestamp(stamped, (number + 1) * window + self.rng.randint(150, 2500))
+            self._timestamp(stamped, min((number + 1) * window + self.rng.randint(150, 2500), now_ms))
             pending.extend(stamped)
         self._archive(pending, None, progress)
 

@@ -27,7 +27,7 @@ from backend.sandbox.traffic.archive import (
     ArchiveWriter,
     SavedFile,
 )
-from backend.sandbox.traffic.engine import Engine, Settings
+from backend.sandbox.traffic.engine import WINDOW_MS, Engine, Settings
 from backend.sandbox.traffic.messages import Party
 from backend.sandbox.traffic.plan import Participants, plan
 from backend.sandbox.traffic.signers import (
@@ -41,8 +41,8 @@ from backend.sandbox.traffic.state import Layout, LogState
 from backend.sandbox.tsa import TimestampAuthority
 from backend.sandbox.wire import utcnow
 
-#: records end this long before now, so that their timestamps are not in the future
-END_MARGIN_MS = 65_000
+#: records end this long before now (the last ones are timestamped now)
+END_MARGIN_MS = 2_000
 #: the first records come this long after the PKI's certificates start
 START_MARGIN_MS = 60_000
 
@@ -67,6 +67,8 @@ class Options:
     max_filesize: int = DEFAULT_MAX_FILESIZE
     transaction_batch: int = DEFAULT_TRANSACTION_BATCH
     max_sig_batch: int = 200
+    #: how long the signer and the timestamper collect before they sign or stamp a batch
+    window_ms: int = WINDOW_MS
 
 
 @dataclass
@@ -134,11 +136,11 @@ def _period(authority: SandboxCA, days: float, state: LogState, now_ms: int) -> 
     earliest = max(int(cert.not_valid_before_utc.timestamp() * 1000) for cert in certs)
     end = now_ms - END_MARGIN_MS
     start = max(end - int(days * 86_400_000), earliest + START_MARGIN_MS, state.last_record_ms + 1)
-    if end - start < 1000:
+    if end <= start:
         moment = dt.datetime.fromtimestamp(max(start, end) / 1000, dt.UTC).isoformat(timespec="seconds")
         raise NotReady(_("The sandbox has no time left to fill: its message log already holds "
-                         "traffic up to {time} (or its CA is brand new). Run the command again in "
-                         "a minute or two.").format(time=moment), _title())
+                         "traffic up to {time}. Run the command again in a few seconds.").format(
+            time=moment), _title())
     return start, end
 
 
@@ -198,7 +200,7 @@ def _generate(authority: SandboxCA, data_dir: Path, options: Options,
     writer = ArchiveWriter(layout.archive, state.heads, max_filesize=options.max_filesize,
                            gpg_home=result.gpg_home, on_saved=saved)
     settings = Settings(seed.instance, options.grouping, options.transaction_batch,
-                        options.max_sig_batch)
+                        options.max_sig_batch, window_ms=options.window_ms)
     engine = Engine(settings, signers, tsa, writer, rng)
 
     def advance(count: int) -> None:
@@ -206,7 +208,7 @@ def _generate(authority: SandboxCA, data_dir: Path, options: Options,
             progress(count, result.records)
 
     try:
-        engine.run(messages, records, end_ms, advance)
+        engine.run(messages, records, now_ms, advance)
         writer.close()
     except BaseException:
         writer.abort()

@@ -16,6 +16,9 @@ from backend.errors import KapkaError
 from backend.i18n import _
 
 GPG = "gpg"
+#: the longest path of a Unix socket (``sun_path`` less its NUL); gpg-agent keeps its sockets,
+#: the longest named ``S.gpg-agent.browser``, in the home when there is no ``/run/user/<uid>``
+MAX_SOCKET_PATH = 107
 KEY_PARAMETERS = """%no-protection
 Key-Type: RSA
 Key-Length: 4096
@@ -56,6 +59,10 @@ def has_secret_key(home: Path) -> bool:
 
 def ensure_home(home: Path, user_id: str) -> bool:
     """Create the GnuPG home with its key pair unless it has one; ``True`` if it was created."""
+    if len(str(home.absolute())) + len("/S.gpg-agent.browser") > MAX_SOCKET_PATH:
+        raise KapkaError(_("The GnuPG home {home} is too deep for gpg-agent's sockets (at most "
+                           "{limit} characters in all); use a data directory with a shorter "
+                           "path.").format(home=home, limit=MAX_SOCKET_PATH), _title())
     if has_secret_key(home):
         return False
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
