@@ -151,6 +151,42 @@ class Signature:
         return self.xml.replace(marker, marker + stamp.encode(), 1)
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """What a signature document is made of, before and after the value is computed."""
+
+    uri: str
+    mime_type: str
+    moment: str
+    data_digest: bytes
+    properties_digest: bytes
+
+
+def _parts(signer: SignerCertificate, when: str, data_digest: bytes, batch: bool) -> _Parts:
+    uri = HASH_CHAIN_RESULT_URI if batch else MESSAGE_URI
+    mime_type = "application/hash-chain-result" if batch else "text/xml"
+    properties_digest = hashlib.sha512(
+        _signed_properties(signer, when, mime_type, canonical=True).encode()).digest()
+    return _Parts(uri, mime_type, when, data_digest, properties_digest)
+
+
+def _document(signer: SignerCertificate, ocsp_der: bytes, parts: _Parts, value: bytes) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="no"?><asic:XAdESSignatures {_NS}>'
+        '<ds:Signature Id="signature">\n'
+        f"{_signed_info(parts.uri, parts.data_digest, parts.properties_digest, canonical=False)}\n"
+        f'<ds:SignatureValue Id="signature-value">\n{_b64(value)}\n</ds:SignatureValue>\n'
+        f"{signer.key_info}"
+        '<ds:Object><xades:QualifyingProperties Target="#signature">'
+        f"{_signed_properties(signer, parts.moment, parts.mime_type, canonical=False)}"
+        f"<xades:UnsignedProperties>{_UNSIGNED_START}<xades:RevocationValues><xades:OCSPValues>"
+        f'<xades:EncapsulatedOCSPValue Id="ocsp-response-1">{_b64(ocsp_der)}'
+        "</xades:EncapsulatedOCSPValue></xades:OCSPValues></xades:RevocationValues>"
+        "</xades:UnsignedSignatureProperties></xades:UnsignedProperties></xades:QualifyingProperties>"
+        "</ds:Object>\n</ds:Signature></asic:XAdESSignatures>"
+    ).encode()
+
+
 def sign(
     signer: SignerCertificate,
     ocsp_der: bytes,
@@ -160,26 +196,8 @@ def sign(
     batch: bool,
 ) -> Signature:
     """Sign ``data``: the bytes of ``message.xml`` or, for a batch, of ``sig-hashchainresult.xml``."""
-    uri = HASH_CHAIN_RESULT_URI if batch else MESSAGE_URI
-    mime_type = "application/hash-chain-result" if batch else "text/xml"
-    moment = signing_time(when)
-    properties_digest = hashlib.sha512(
-        _signed_properties(signer, moment, mime_type, canonical=True).encode()).digest()
-    data_digest = hashlib.sha512(data).digest()
-    canonical_info = _signed_info(uri, data_digest, properties_digest, canonical=True)
+    parts = _parts(signer, signing_time(when), hashlib.sha512(data).digest(), batch)
+    canonical_info = _signed_info(parts.uri, parts.data_digest, parts.properties_digest,
+                                  canonical=True)
     value = signer.key.sign(canonical_info.encode(), padding.PKCS1v15(), hashes.SHA512())
-    document = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="no"?><asic:XAdESSignatures {_NS}>'
-        '<ds:Signature Id="signature">\n'
-        f"{_signed_info(uri, data_digest, properties_digest, canonical=False)}\n"
-        f'<ds:SignatureValue Id="signature-value">\n{_b64(value)}\n</ds:SignatureValue>\n'
-        f"{signer.key_info}"
-        '<ds:Object><xades:QualifyingProperties Target="#signature">'
-        f"{_signed_properties(signer, moment, mime_type, canonical=False)}"
-        f"<xades:UnsignedProperties>{_UNSIGNED_START}<xades:RevocationValues><xades:OCSPValues>"
-        f'<xades:EncapsulatedOCSPValue Id="ocsp-response-1">{_b64(ocsp_der)}'
-        "</xades:EncapsulatedOCSPValue></xades:OCSPValues></xades:RevocationValues>"
-        "</xades:UnsignedSignatureProperties></xades:UnsignedProperties></xades:QualifyingProperties>"
-        "</ds:Object>\n</ds:Signature></asic:XAdESSignatures>"
-    )
-    return Signature(document.encode(), value)
+    return Signature(_document(signer, ocsp_der, parts, value), value)
