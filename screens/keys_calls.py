@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from backend.api.clients import ClientSearch
 from backend.api.errors import NotFound, PermissionDenied
 from backend.errors import KapkaError
 from backend.i18n import _
@@ -23,19 +24,18 @@ async def clients_using(server: Any, member_id: str) -> ClientsUsing:
     parts = member_id.split(":")
     if len(parts) != 3:
         return ClientsUsing(member_id, problem=_("{id} is not a member id").format(id=member_id))
-    params = {"instance": parts[0], "member_class": parts[1], "member_code": parts[2],
-              "show_members": "true", "internal_search": "true"}
+    search = ClientSearch(instance=parts[0], member_class=parts[1], member_code=parts[2],
+                          show_members=True, internal_search=True)
     try:
-        items = await server.transport.get_model("/clients", list[dict[str, Any]], params=params)
+        found = await server.clients.list(search)
     except PermissionDenied:
         return ClientsUsing(member_id, problem=_("this API key may not list clients"))
     except NotFound:
         return ClientsUsing(member_id, problem=_("the server does not answer GET /clients"))
     except KapkaError as error:
         return ClientsUsing(member_id, problem=error.message)
-    ids = sorted({str(item.get("id")) for item in items
-                  if str(item.get("id", "")) == member_id
-                  or str(item.get("id", "")).startswith(member_id + ":")})
+    ids = sorted({client.id for client in found
+                  if client.id == member_id or client.id.startswith(member_id + ":")})
     return ClientsUsing(member_id, tuple(ids))
 
 

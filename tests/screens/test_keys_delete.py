@@ -49,6 +49,7 @@ async def test_a_sign_certificate_shows_who_signs_with_it_and_needs_its_hash_typ
         initialised: Initialised, config, secrets) -> None:
     state = initialised.state
     sign = initialised.sign_hash
+    state.add_client("GOV", "70000001", "registry")
     app = start(initialised, config, secrets)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await open_keys(pilot)
@@ -58,7 +59,8 @@ async def test_a_sign_certificate_shows_who_signs_with_it_and_needs_its_hash_typ
         question = await dialog(pilot, ConfirmDialog)
         text = effect_text(question)
         assert f"SHA-256 {sign}" in text
-        assert f"Which clients of {initialised.member_id} use it could not be determined" in text
+        member = initialised.member_id
+        assert f"Clients of {member} that sign with it: {member}, {member}:registry" in text
         assert "keeps no other usable signing certificate" in text
         assert question.acknowledgement == sign[:8]
         await confirm(pilot, acknowledgement=sign[:8])
