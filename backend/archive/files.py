@@ -34,8 +34,9 @@ __all__ = ["DEFAULT_LIMITS", "PROBLEMS", "ArchiveError", "ArchiveFile", "Entry",
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
+# only the fields Kapka uses ("x" skips bytes); time and date together are the DOS time (date << 16 | time)
+_CENTRAL = struct.Struct("<4s4xHHLLLLHHH8xL")
+_LOCAL = struct.Struct("<4s22xHH")
 _CENTRAL_SIG, _LOCAL_SIG = b"PK\x01\x02", b"PK\x03\x04"
 _EOCD_SIG, _EOCD64_SIG, _LOCATOR_SIG = b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07"
 _STORED, _DEFLATED = 0, 8
@@ -139,6 +140,12 @@ class ArchiveFile:
 
     def linkinginfo(self) -> Entry | None:
         return self._by_name.get(LINKINGINFO)
+
+    def view(self) -> memoryview:
+        """The whole (plain) zip without copying; slices of it stay valid until ``close()``."""
+        if self._buffer is None:
+            raise ArchiveError(_("{archive} is closed.").format(archive=self.name))
+        return memoryview(self._buffer)
 
     def raw(self, entry: Entry) -> memoryview:
         """The entry's stored (compressed) bytes, without copying."""
@@ -368,17 +375,17 @@ def _read_directory(archive: ArchiveFile, buffer: mmap.mmap | bytes) -> None:
     unpack_central, unpack_local = _CENTRAL.unpack_from, _LOCAL.unpack_from
     total = 0
     while position + _CENTRAL.size <= end and buffer[position:position + 4] == _CENTRAL_SIG:
-        (_sig, _v1, _v2, _v3, _v4, flags, method, mtime, mdate, crc, compressed, size, name_length,
-         extra_length, comment_length, _disk, _internal, _external, offset) = unpack_central(buffer, position)
+        (_sig, flags, method, dos_time, crc, compressed, size, name_length, extra_length, comment_length,
+         offset) = unpack_central(buffer, position)
         start = position + _CENTRAL.size
-        raw_name = bytes(buffer[start:start + name_length])
+        raw_name = buffer[start:start + name_length]
         if 0xFFFFFFFF in (size, compressed, offset):
             extra = bytes(buffer[start + name_length:start + name_length + extra_length])
             size, compressed, offset = _zip64_sizes(extra, size, compressed, offset)
         position = start + name_length + extra_length + comment_length
         name, name_problem = _decode_name(raw_name)
-        entry = Entry(len(entries), name, method, flags, crc, compressed, size, offset,
-                      (mdate << 16) | mtime, name_problem=name_problem or _name_problem(name))
+        entry = Entry(len(entries), name, method, flags, crc, compressed, size, offset, dos_time,
+                      name_problem=name_problem or _name_problem(name))
         entries.append(entry)
         if entry.name_problem:
             problems.append(Problem(entry.name_problem, name))
@@ -397,12 +404,12 @@ def _read_directory(archive: ArchiveFile, buffer: mmap.mmap | bytes) -> None:
         elif offset + _LOCAL.size > end:
             entry.refused = "outside"
         else:
-            local = unpack_local(buffer, offset)
-            local_name = buffer[offset + _LOCAL.size:offset + _LOCAL.size + local[10]]
-            if local[0] != _LOCAL_SIG or local_name != raw_name:
+            signature, local_name_length, local_extra_length = unpack_local(buffer, offset)
+            name_start = offset + _LOCAL.size
+            if signature != _LOCAL_SIG or buffer[name_start:name_start + local_name_length] != raw_name:
                 entry.refused = "bad_local_header"
             else:
-                entry.data_offset = offset + _LOCAL.size + local[10] + local[11]
+                entry.data_offset = name_start + local_name_length + local_extra_length
                 if entry.data_offset + compressed > end:
                     entry.refused = "outside"
         if entry.refused:

@@ -25,17 +25,15 @@ from pathlib import Path
 
 import platformdirs
 
-from backend.archive.entries import parse_entry_name
-from backend.archive.fileinfo import FILE_COLUMNS, FileInfo, linkinginfo_summary, local_member
-from backend.archive.files import DEFAULT_LIMITS, ArchiveFile, Limits, Problem, inflate_view, open_archive
-from backend.archive.names import is_archive_name, is_zip_name, parse_archive_name
-from backend.archive.records import REST, SOAP, record_info
+from backend.archive.fileinfo import FILE_COLUMNS, FileInfo
+from backend.archive.files import DEFAULT_LIMITS, Limits
+from backend.archive.names import is_zip_name, parse_archive_name
+from backend.archive.records import REST, SOAP
+from backend.archive.scan import FileScan, scan_file
 from backend.errors import KapkaError
 from backend.i18n import _
 
 SCHEMA_VERSION = 1
-BATCH = 5000
-KINDS = {SOAP: 0, REST: 1}
 KIND_NAMES = {0: SOAP, 1: REST, 2: "unknown"}
 
 SCHEMA = """
@@ -213,25 +211,20 @@ class ArchiveIndex:
             for name in INDEXES:
                 self.connection.execute(f"DROP INDEX IF EXISTS {name}")
         try:
-            for number, (path, size, mtime) in enumerate(todo):
-                if cancel is not None and cancel():
-                    cancelled = True
-                    break
+            for number, (path, size, mtime), scan in self._scans(todo, cancel):
                 if progress is not None:
                     progress(IndexProgress(number, len(todo), records, path))
                 if path in known:
                     self._drop(known[path][0])
-                count, error = self._index_file(path, size, mtime, cancel)
-                if count is None:
-                    cancelled = True
-                    break
-                records += count
+                self._store(path, size, mtime, scan)
+                records += len(scan.rows)
                 if path in known:
                     changed += 1
                 else:
                     added += 1
-                if error is not None:
-                    failed.append((path, error.title, error.message))
+                if scan.error is not None:
+                    failed.append((path, *scan.error))
+            cancelled = added + changed < len(todo)
         finally:
             if bulk:
                 self._create_indexes()
@@ -239,6 +232,15 @@ class ArchiveIndex:
             progress(IndexProgress(added + changed, len(todo), records, None))
         return UpdateSummary(len(found), added, changed, len(removed), len(found) - len(todo), records,
                              time.perf_counter() - started, tuple(failed), cancelled)
+
+    def _scans(self, todo: list[tuple[str, int, int]], cancel: Callable[[], bool] | None
+               ) -> Iterator[tuple[int, tuple[str, int, int], FileScan]]:
+        """The files' scans in order, checking for a cancel request before each file."""
+        for number, item in enumerate(todo):
+            if cancel is not None and cancel():
+                return
+            yield number, item, scan_file(self.archive_dir, item[0], gpg_home=self.gpg_home,
+                                          temp_dir=self.temp_dir, limits=self.limits)
 
     def _drop(self, file_id: int) -> None:
         connection = self.connection
@@ -259,11 +261,10 @@ class ArchiveIndex:
             self._parties[text] = party
         return party
 
-    def _index_file(self, path: str, size: int, mtime: int,
-                    cancel: Callable[[], bool] | None) -> tuple[int | None, KapkaError | None]:
-        """Index one file in its own transaction: (records, None), (0, error) or (None, None) if cancelled."""
+    def _store(self, path: str, size: int, mtime: int, scan: FileScan) -> None:
+        """Write one file's scan in one transaction (its rows get consecutive ids)."""
         name = parse_archive_name(path.rsplit("/", 1)[-1])
-        connection = self.connection
+        connection, party = self.connection, self._party
         connection.execute("BEGIN")
         try:
             file_id = connection.execute(
@@ -271,96 +272,33 @@ class ArchiveIndex:
                 "indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (path, size, mtime, name.form, name.group, int(name.encrypted), epoch(name.start),
                  epoch(name.end), name.tag or name.random, int(time.time()))).lastrowid
-            assert file_id is not None
-            try:
-                with open_archive(self.archive_dir / path, gpg_home=self.gpg_home, temp_dir=self.temp_dir,
-                                  limits=self.limits) as archive:
-                    count = self._index_records(file_id, archive, name.legacy, name.group, cancel)
-            except KapkaError as error:
+            if scan.error is not None:
                 connection.execute("UPDATE files SET error_title=?, error=? WHERE id=?",
-                                   (error.title, error.message, file_id))
-                connection.execute("COMMIT")
-                return 0, error
-            if count is None:
-                connection.execute("ROLLBACK")
-                return None, None
+                                   (*scan.error, file_id))
+            elif not scan.archive_like:
+                connection.execute("UPDATE files SET ignored=1 WHERE id=?", (file_id,))
+            else:
+                first_row = last_row = None
+                if scan.rows:
+                    connection.executemany(INSERT_RECORD, [
+                        (file_id, seq, entry, query_id, response, record_id, party(client), party(service),
+                         moment, entry_size, kind, request_id, user_id, summary, issue)
+                        for (seq, entry, query_id, response, record_id, client, service, moment, entry_size,
+                             kind, request_id, user_id, summary, issue) in scan.rows])
+                    last_row = connection.execute("SELECT max(id) FROM records").fetchone()[0]
+                    first_row = last_row - len(scan.rows) + 1
+                connection.execute(
+                    "UPDATE files SET member=?, first_time=?, last_time=?, records=?, bytes=?, first_row=?, "
+                    "last_row=?, link_previous_digest=?, link_previous_name=?, link_algorithm=?, "
+                    "link_last_digest=?, link_entries=?, problems=? WHERE id=?",
+                    (scan.member, scan.first_time, scan.last_time, len(scan.rows), scan.total_bytes,
+                     first_row, last_row, *scan.link, json.dumps(scan.problems) if scan.problems else None,
+                     file_id))
             connection.execute("COMMIT")
-            return count, None
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
-
-    def _index_records(self, file_id: int, archive: ArchiveFile, legacy: bool | None, group: str | None,
-                       cancel: Callable[[], bool] | None) -> int | None:
-        connection, party, problems = self.connection, self._party, list(archive.problems)
-        times: dict[int, int | None] = {}
-        rows: list[tuple[object, ...]] = []
-        count = total_bytes = 0
-        first_row = last_row = first_time = last_time = None
-        member: str | None = None
-        containers = 0
-        for entry in archive.entries:
-            if not entry.is_container:
-                continue
-            containers += 1
-            if entry.refused:
-                continue
-            try:
-                container = inflate_view(archive.raw(entry), entry.method, entry.size, archive.name,
-                                         entry.name)
-            except KapkaError:
-                problems.append(Problem("damaged", entry.name))
-                continue
-            info = record_info(container)
-            parsed = parse_entry_name(entry.name, legacy=legacy)
-            if parsed is None:
-                problems.append(Problem("odd_name", entry.name))
-                response = info.status is not None
-                query_id, record_id, issue = info.query_id or "", None, info.issue
-            else:
-                response, record_id, issue = parsed.response, parsed.record_id, info.issue
-                query_id = info.query_id or parsed.query_id
-            moment = times.get(entry.dos_time, -1)
-            if moment == -1:
-                value = entry.mtime
-                moment = times[entry.dos_time] = int(value.timestamp()) if value else None
-            if moment is not None:
-                first_time = moment if first_time is None or moment < first_time else first_time
-                last_time = moment if last_time is None or moment > last_time else last_time
-            if group and member is None:
-                member = local_member(group, info.client, info.service)
-            rows.append((file_id, entry.index, entry.name, query_id, int(response), record_id,
-                         party(info.client), party(info.service), moment, entry.size,
-                         KINDS.get(info.kind, 2), info.request_id, info.user_id, info.summary, issue))
-            total_bytes += entry.size
-            if len(rows) >= BATCH:
-                if cancel is not None and cancel():
-                    return None
-                first_row, last_row = self._insert(rows, first_row)
-                count += len(rows)
-                rows = []
-        if rows:
-            first_row, last_row = self._insert(rows, first_row)
-            count += len(rows)
-        if not containers and archive.linkinginfo() is None and not is_archive_name(archive.name):
-            connection.execute("UPDATE files SET ignored=1 WHERE id=?", (file_id,))
-            return 0
-        link = linkinginfo_summary(archive)
-        connection.execute(
-            "UPDATE files SET member=?, first_time=?, last_time=?, records=?, bytes=?, first_row=?, "
-            "last_row=?, link_previous_digest=?, link_previous_name=?, link_algorithm=?, link_last_digest=?, "
-            "link_entries=?, problems=? WHERE id=?",
-            (member or group, first_time, last_time, count, total_bytes, first_row, last_row, *link,
-             json.dumps([[p.code, p.entry] for p in problems]) if problems else None, file_id))
-        return count
-
-    def _insert(self, rows: list[tuple[object, ...]], first_row: int | None) -> tuple[int | None, int | None]:
-        connection = self.connection
-        connection.executemany(INSERT_RECORD, rows)
-        last = connection.execute("SELECT max(id) FROM records").fetchone()[0]
-        first = first_row if first_row is not None else last - len(rows) + 1
-        return first, last
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -45,12 +45,13 @@ ISSUES = {
 }
 
 _EOCD = struct.Struct("<4s4H2LH")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_CENTRAL = struct.Struct("<4s6xH8xLLHHH8xL")  # signature, method, sizes, name/extra/comment lengths, offset
 _LOCAL_LENGTHS = struct.Struct("<2H")
 _HEADER_END = re.compile(r"</(?:[\w.-]+:)?Header\s*>")
 _NAME = re.compile(r"[\w.-]+")
 _HEADER_END_BYTES = re.compile(rb"</(?:[\w.-]+:)?Header\s*>")
-_XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_XROAD_PREFIX = re.compile(r"""xmlns:([\w.-]+)\s*=\s*["']http://x-road\.eu/xsd/xroad\.xsd["']""")
+_ID_PREFIX = re.compile(r"""xmlns:([\w.-]+)\s*=\s*["']http://x-road\.eu/xsd/identifiers["']""")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["']""")
 
 
@@ -113,22 +114,23 @@ def member_offsets(container: bytes | memoryview, name: bytes = MESSAGE) -> tupl
     _sig, _d1, _d2, _n1, count, cd_size, position, _c = _EOCD.unpack_from(container, end)
     if position + cd_size > end:
         return None
+    unpack = _CENTRAL.unpack_from
     for _index in range(count):
         if position + _CENTRAL.size > end:
             return None
-        fields = _CENTRAL.unpack_from(container, position)
-        if fields[0] != b"PK\x01\x02":
+        signature, method, compressed, size, name_length, extra_length, comment_length, offset = unpack(
+            container, position)
+        if signature != b"PK\x01\x02":
             return None
-        name_length, extra_length, comment_length, offset = fields[12], fields[13], fields[14], fields[18]
         start = position + _CENTRAL.size
         if container[start:start + name_length] == name:
             if offset + 30 > length or container[offset:offset + 4] != b"PK\x03\x04":
                 return None
             local_name, local_extra = _LOCAL_LENGTHS.unpack_from(container, offset + 26)
             data = offset + 30 + local_name + local_extra
-            if data + fields[10] > length:
+            if data + compressed > length:
                 return None
-            return fields[6], data, fields[10], fields[11]
+            return method, data, compressed, size
         position = start + name_length + extra_length + comment_length
     return None
 
@@ -154,6 +156,8 @@ def read_message(container: bytes | memoryview, *, head_only: bool = False) -> b
             data = inflater.decompress(raw, size + 1)
             return data if len(data) == size else None
         data = inflater.decompress(raw, min(size, HEAD_CHUNK))
+        if len(data) == size:  # the whole message (the usual case)
+            return data
         soap = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
         limit = min(size, HEAD_LIMIT if soap else REST_LIMIT)
         while len(data) < limit and not inflater.eof and not (soap and _has_header_end(data)):
@@ -199,14 +203,27 @@ class _Patterns:
     service: tuple[str, str]
     field: re.Pattern[str]
     simple: re.Pattern[str]
+    #: the identifiers in the order X-Road's schema prescribes, matched in one go
+    client_strict: re.Pattern[str]
+    service_strict: re.Pattern[str]
 
 
 @lru_cache(maxsize=32)
 def _patterns(xroad: str, ident: str) -> _Patterns:
     x, i = re.escape(xroad), re.escape(ident)
+
+    def field(name: str, optional: bool = False) -> str:
+        text = rf"<{i}:{name}\s*>([^<]*)</{i}:{name}\s*>\s*"
+        return f"(?:{text})?" if optional else text
+
+    identifier = (field("xRoadInstance") + field("memberClass") + field("memberCode")
+                  + field("subsystemCode", True))
     return _Patterns((f"<{xroad}:client", f"</{xroad}:client>"), (f"<{xroad}:service", f"</{xroad}:service>"),
                      re.compile(rf"<{i}:(\w+)\s*>([^<]*)</{i}:\1\s*>"),
-                     re.compile(rf"<{x}:(id|userId|protocolVersion)\s*>([^<]*)</{x}:\1\s*>"))
+                     re.compile(rf"<{x}:(id|userId|protocolVersion)\s*>([^<]*)</{x}:\1\s*>"),
+                     re.compile(rf"<{x}:client(?:\s[^>]*)?>\s*{identifier}</{x}:client\s*>"),
+                     re.compile(rf"<{x}:service(?:\s[^>]*)?>\s*{identifier}{field('serviceCode')}"
+                                rf"{field('serviceVersion', True)}</{x}:service\s*>"))
 
 
 def _header_end(text: str) -> int:
@@ -254,25 +271,42 @@ def parse_soap(data: bytes) -> MessageInfo:
         return _soap_lxml(data)
     head = text[:end]
     body_start = head.find("?>") + 2 if head.startswith("<?xml") else 0
-    if "&" in head or "<!" in head or head.find("<?", body_start) >= 0:
+    # entities, comments, CDATA, a DTD or processing instructions: lxml knows them ("!" and "?" are
+    # found much faster than "<!" and "<?" in text full of "<")
+    if "&" in head or "!" in head or head.find("?", body_start) >= 0:
         return _soap_lxml(data)
-    declared: dict[str, str] = {}
-    for prefix, double, single in _XMLNS.findall(head):
-        uri = double or single
-        if declared.setdefault(prefix, uri) != uri:
-            return _soap_lxml(data)
-    xroad = [prefix for prefix, uri in declared.items() if uri == XROAD_NS]
-    ident = [prefix for prefix, uri in declared.items() if uri == ID_NS]
-    if len(xroad) != 1 or len(ident) != 1 or not xroad[0] or not ident[0]:
+    xroad_match, ident_match = _XROAD_PREFIX.search(head), _ID_PREFIX.search(head)
+    if xroad_match is None or ident_match is None:
         return _soap_lxml(data)
-    patterns = _patterns(xroad[0], ident[0])
-    client = _element(head, patterns.client, patterns.field, CLIENT_FIELDS)
-    service = _element(head, patterns.service, patterns.field, SERVICE_FIELDS)
+    xroad, ident = xroad_match[1], ident_match[1]
+    # each namespace named once (so not also as the default), each prefix bound once: then the
+    # prefixes mean what they say everywhere in the header
+    if (head.count(XROAD_NS) != 1 or head.count(ID_NS) != 1 or head.count("xmlns:" + xroad) != 1
+            or head.count("xmlns:" + ident) != 1):
+        return _soap_lxml(data)
+    patterns = _patterns(xroad, ident)
+    client = _identifier(head, patterns.client, patterns.client_strict, patterns.field, CLIENT_FIELDS)
+    service = _identifier(head, patterns.service, patterns.service_strict, patterns.field, SERVICE_FIELDS)
     if client is False or service is False:
         return _soap_lxml(data)
     simple = dict(patterns.simple.findall(head))
     return MessageInfo(SOAP, _strip(simple.get("id")), client or None, service or None,
                        _strip(simple.get("userId")), _strip(simple.get("protocolVersion")))
+
+
+def _identifier(head: str, tags: tuple[str, str], strict: re.Pattern[str], field: re.Pattern[str],
+                fields: tuple[str, ...]) -> str | bool | None:
+    """An X-Road identifier element: in one match when laid out as the schema says, else field by field."""
+    start = head.find(tags[0])
+    if start < 0:
+        return None
+    match = strict.match(head, start)
+    if match is not None:
+        joined = "/".join(filter(None, match.groups()))
+        if " " not in joined and "\n" not in joined and "\t" not in joined and "\r" not in joined:
+            return joined or None
+        return "/".join(value.strip() for value in match.groups() if value and value.strip()) or None
+    return _element(head, tags, field, fields)
 
 
 def _strip(value: str | None) -> str | None:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import IO
 
 from backend.archive.files import open_archive
-from backend.archive.index import KIND_NAMES, KINDS, ArchiveIndex, connect
+from backend.archive.index import KIND_NAMES, ArchiveIndex, connect
 from backend.archive.records import issue_message
+from backend.archive.scan import KINDS
 from backend.errors import KapkaError
 from backend.i18n import _
 

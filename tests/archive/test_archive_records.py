@@ -63,6 +63,7 @@ VARIANTS = {
     "latin-1": soap_message("q-6", "CS/GOV/1", "CS/GOV/Müller/svc").replace(
         b'encoding="utf-8"', b'encoding="ISO-8859-1"').replace("ü".encode(), b"\xfc"),
     "whitespace": soap_message("q-7", "CS/GOV/1", "CS/GOV/2/sub/svc").replace(b"><", b">\n  <"),
+    "padded values": soap_message("q-8", "CS/GOV/1", "CS/GOV/2/sub/svc").replace(b">CS</", b">\n CS \t</"),
 }
 
 
@@ -78,6 +79,7 @@ def test_unusual_soap_values() -> None:
     assert parse_soap(VARIANTS["comment in header"]).query_id == "q-2"
     assert parse_soap(VARIANTS["latin-1"]).service == "CS/GOV/Müller/svc"
     assert parse_soap(VARIANTS["other prefixes"]).client == "CS/GOV/1"
+    assert parse_soap(VARIANTS["padded values"]).service == "CS/GOV/2/sub/svc"
 
 
 def test_a_prefix_bound_to_another_namespace_is_not_taken_for_x_road() -> None:
