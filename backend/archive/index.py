@@ -107,7 +107,7 @@ def epoch(moment: datetime | None) -> int | None:
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with the index's settings (WAL, normal sync, in-memory temp tables)."""
+    """A connection with the index's settings (WAL, normal sync, a bounded page cache)."""
     try:
         if readonly:
             connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
@@ -118,7 +118,6 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA busy_timeout=10000")
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA temp_store=MEMORY")
         connection.execute("PRAGMA cache_size=-32768")
         return connection
     except sqlite3.Error as exc:
