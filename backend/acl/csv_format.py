@@ -18,6 +18,8 @@ import bisect
 import csv
 import difflib
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.acl.errors import Problem, RightsFileError
@@ -73,16 +75,28 @@ def _delimiter(text: str) -> str:
 
 
 class _Parser:
+    """Cells with their offsets; places (line, column) are worked out only when asked for."""
+
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
         self.delimiter = _delimiter(text)
-        self._starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        self._starts: list[int] | None = None
         self.problems: list[Problem] = []
+        self._checked: dict[tuple[Callable[[str], str | None], str], str | None] = {}
 
     def where(self, offset: int) -> Where:
+        if self._starts is None:
+            self._starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
         line = bisect.bisect_right(self._starts, offset)
         return Where(self.source, line, offset - self._starts[line - 1] + 1)
+
+    def check(self, check: Callable[[str], str | None], value: str) -> str | None:
+        """``check(value)``, once per distinct value (a file repeats its clients and subjects)."""
+        key = (check, value)
+        if key not in self._checked:
+            self._checked[key] = check(value)
+        return self._checked[key]
 
     def records(self) -> list[list[_Cell]]:
         """Every record (a blank line is none); a quoting error stops reading with a problem."""
@@ -90,6 +104,8 @@ class _Parser:
         records: list[list[_Cell]] = []
         while i < end:
             cells: list[_Cell] = []
+            line_end = text.find("\n", i)
+            line_end = end if line_end < 0 else line_end
             while True:
                 start = i
                 if i < end and text[i] == '"':
@@ -97,10 +113,11 @@ class _Parser:
                     if after is None:
                         return records
                     i = after
+                    line_end = text.find("\n", i)
+                    line_end = end if line_end < 0 else line_end
                 else:
-                    stop = i
-                    while stop < end and text[stop] not in (sep, "\n"):
-                        stop += 1
+                    stop = text.find(sep, i, line_end)
+                    stop = line_end if stop < 0 else stop
                     value, i = text[i:stop].rstrip("\r"), stop
                 cells.append(_Cell(value, start))
                 if i < end and text[i] == sep:
@@ -136,6 +153,68 @@ class _Parser:
             return "".join(parts), after
 
 
+class _Rows:
+    """The rows after the header, read into a document; places kept as offsets."""
+
+    def __init__(self, parser: _Parser, columns: dict[str, int], document: RightsDocument) -> None:
+        self.parser = parser
+        self.columns = columns
+        self.document = document
+        self.places: dict[tuple[Target, str | None], int] = {}
+        self.first: dict[tuple[Target, str], int] = {}  # the offset of each right's row
+        self.wanted: dict[Target, set[str]] = {}
+
+    def problem(self, message: str, offset: int) -> None:
+        self.parser.problems.append(Problem(message, self.parser.where(offset)))
+
+    def cell(self, cells: list[_Cell], name: str) -> _Cell:
+        index = self.columns.get(name)
+        return cells[index] if index is not None else _Cell("", cells[0].offset)
+
+    def row(self, cells: list[_Cell]) -> None:
+        if len(cells) != len(self.columns):
+            self.problem(_("this row has {n} cells; the header has {m}").format(
+                n=len(cells), m=len(self.columns)), cells[0].offset)
+            return
+        client, service, endpoint_cell, subject_cell = (
+            self.cell(cells, name) for name in ("client", "service", "endpoint", "subject"))
+        bad = False
+        for found, check in ((client, client_problem), (service, service_problem),
+                             (endpoint_cell, endpoint_problem), (subject_cell, subject_problem)):
+            value = found.value.strip()
+            problem = self.parser.check(check, value) if value or check in (
+                client_problem, service_problem) else None
+            if problem:
+                self.problem(problem, found.offset)
+                bad = True
+        if bad:
+            return
+        endpoint = endpoint_cell.value.strip()
+        endpoint = endpoint_key(*split_endpoint(endpoint)) if endpoint else ""
+        target = Target(client.value.strip(), service.value.strip(), endpoint)
+        self.places.setdefault((target, None), service.offset)
+        self.places.setdefault((Target(target.client, ""), None), client.offset)
+        current = self.wanted.setdefault(target, set())
+        subject = subject_cell.value.strip()
+        if not subject:
+            return
+        if (target, subject) in self.first:
+            line = self.parser.where(self.first[(target, subject)]).line
+            self.problem(_("duplicate row: {subject} for {target} is on line {line} already").format(
+                subject=subject, target=target, line=line), cells[0].offset)
+            return
+        self.first[(target, subject)] = cells[0].offset
+        self.places[(target, subject)] = subject_cell.offset
+        current.add(subject)
+        name = self.cell(cells, "name").value.strip()
+        if name:
+            self.document.names[(target.client, subject)] = name.removeprefix("'")
+
+    def locate(self, target: Target, subject: str | None) -> Where | None:
+        offset = self.places.get((target, subject), self.places.get((target, None)))
+        return None if offset is None else self.parser.where(offset)
+
+
 def parse_csv(text: str, source: str = "rights.csv") -> RightsDocument:
     """Read a CSV rights file; every problem in it is raised together as ``RightsFileError``."""
     text = text.removeprefix("\ufeff")
@@ -149,18 +228,15 @@ def parse_csv(text: str, source: str = "rights.csv") -> RightsDocument:
         raise RightsFileError(problems)
     columns = _header(records[0], parser, problems)
     document = RightsDocument(source=source)
-    places: dict[tuple[Target, str | None], Where] = {}
-    rows: dict[tuple[Target, str], int] = {}
-    wanted: dict[Target, set[str]] = {}
     if columns is not None:
+        rows = _Rows(parser, columns, document)
         for cells in records[1:]:
-            _row(cells, columns, parser, problems, document, places, rows, wanted)
-    document.rights = {target: frozenset(subjects) for target, subjects in wanted.items()}
+            rows.row(cells)
+        document.rights = {target: frozenset(subjects) for target, subjects in rows.wanted.items()}
+        document.locate = rows.locate
     if problems:
         raise RightsFileError(sorted(problems, key=lambda p: (p.where.line, p.where.column)
                                      if p.where else (0, 0)))
-    document.locate = lambda target, subject: (places.get((target, subject))
-                                               or places.get((target, None)))
     return document
 
 
@@ -187,58 +263,3 @@ def _header(cells: list[_Cell], parser: _Parser, problems: list[Problem]) -> dic
                                                       columns=",".join(COLUMNS)),
                                 parser.where(cells[0].offset)))
     return None if problems else columns
-
-
-def _row(cells: list[_Cell], columns: dict[str, int], parser: _Parser, problems: list[Problem],
-         document: RightsDocument, places: dict[tuple[Target, str | None], Where],
-         rows: dict[tuple[Target, str], int], wanted: dict[Target, set[str]]) -> None:
-    row_start = parser.where(cells[0].offset)
-    if len(cells) != len(columns):
-        problems.append(Problem(_("this row has {n} cells; the header has {m}").format(
-            n=len(cells), m=len(columns)), row_start))
-        return
-
-    def cell(name: str) -> tuple[str, Where]:
-        found = cells[columns[name]] if name in columns else _Cell("", cells[0].offset)
-        return found.value.strip(), parser.where(found.offset)
-
-    values: dict[str, tuple[str, Where]] = {name: cell(name) for name in COLUMNS}
-    checks = (("client", client_problem), ("service", service_problem))
-    bad = False
-    for name, check in checks:
-        problem = check(values[name][0])
-        if problem:
-            problems.append(Problem(problem, values[name][1]))
-            bad = True
-    endpoint, endpoint_at = values["endpoint"]
-    if endpoint:
-        problem = endpoint_problem(endpoint)
-        if problem:
-            problems.append(Problem(problem, endpoint_at))
-            bad = True
-        else:
-            endpoint = endpoint_key(*split_endpoint(endpoint))
-    subject, subject_at = values["subject"]
-    if subject:
-        problem = subject_problem(subject)
-        if problem:
-            problems.append(Problem(problem, subject_at))
-            bad = True
-    if bad:
-        return
-    target = Target(values["client"][0], values["service"][0], endpoint)
-    places.setdefault((target, None), values["service"][1])
-    places.setdefault((Target(target.client, ""), None), values["client"][1])
-    current = wanted.setdefault(target, set())
-    if subject:
-        if (target, subject) in rows:
-            problems.append(Problem(_("duplicate row: {subject} for {target} is on line {line} "
-                                      "already").format(subject=subject, target=target,
-                                                        line=rows[(target, subject)]), row_start))
-            return
-        rows[(target, subject)] = row_start.line
-        places[(target, subject)] = subject_at
-        current.add(subject)
-        name = values["name"][0]
-        if name:
-            document.names[(target.client, subject)] = name.removeprefix("'")

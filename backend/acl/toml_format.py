@@ -101,7 +101,9 @@ class _Reader:
         self.issues: list[tuple[str, Path, bool]] = []  # message, path, point at the value
         self.document = RightsDocument(source=source)
         self.paths: dict[tuple[Target, str | None], Path] = {}
+        self.indexes: dict[Target, dict[str, int]] = {}  # each subject's place in its list
         self._positions: TomlPositions | None = None
+        self._subject_problems: dict[str, str | None] = {}
 
     def issue(self, message: str, path: Path, *, value: bool = False) -> None:
         self.issues.append((message, path, value))
@@ -119,7 +121,10 @@ class _Reader:
         return _("line {line}, column {column}").format(line=where.line, column=where.column)
 
     def locate(self, target: Target, subject: str | None) -> Where | None:
-        path = self.paths.get((target, subject)) or self.paths.get((target, None))
+        path = self.paths.get((target, None))
+        index = self.indexes.get(target, {}).get(subject) if subject is not None else None
+        if path is not None and index is not None:
+            return self.where((*self.paths[(target, "")], index), value=True)
         value = subject is not None or not target.service  # a subject, or the client's id
         return self.where(path, value=value) if path else None
 
@@ -145,7 +150,10 @@ class _Reader:
     def read(self, data: dict[str, Any]) -> None:
         self.unknown_keys(data, TOP_KEYS, ())
         version = data.get("version", FORMAT_VERSION)
-        if version != FORMAT_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool):
+            self.issue(_("version must be a number: version = {known}").format(
+                known=FORMAT_VERSION), ("version",), value=True)
+        elif version != FORMAT_VERSION:
             self.issue(_("this file is version {found}; Kapka reads version {known}").format(
                 found=version, known=FORMAT_VERSION), ("version",), value=True)
         clients = data.get("clients", [])
@@ -221,23 +229,27 @@ class _Reader:
                        path, value=True)
             return
         self.paths.setdefault((target, None), path)
+        self.paths[(target, "")] = path  # the list itself
         found: dict[str, int] = {}
+        checked = self._subject_problems
         for index, subject in enumerate(value):
-            here = (*path, index)
             if not isinstance(subject, str):
-                self.issue(_("a subject must be a string in quotes"), here, value=True)
+                self.issue(_("a subject must be a string in quotes"), (*path, index), value=True)
                 continue
-            problem = subject_problem(subject)
+            if subject not in checked:
+                checked[subject] = subject_problem(subject)
+            problem = checked[subject]
             if problem:
-                self.issue(problem, here, value=True)
+                self.issue(problem, (*path, index), value=True)
                 continue
             if subject in found:
                 self.issue(_("subject {subject} is listed twice for {target} (first at {place})"
                              ).format(subject=subject, target=target,
-                                      place=self.place((*path, found[subject]))), here, value=True)
+                                      place=self.place((*path, found[subject]))),
+                           (*path, index), value=True)
                 continue
             found[subject] = index
-            self.paths[(target, subject)] = here
+        self.indexes[target] = found
         self.document.set(target, found)
 
 

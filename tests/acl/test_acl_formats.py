@@ -151,6 +151,8 @@ def test_service_code_with_a_colon_client_id_and_structure_mistakes() -> None:
     assert "is not an endpoint" in failure(GOOD.replace("get /persons/{id}", "FETCH /x")).message
     assert "must be a list of strings" in failure(GOOD.replace("subjects = []", 'subjects = "x"')).message
     assert "version 2" in failure(GOOD.replace("version = 1", "version = 2")).message
+    assert failure(GOOD.replace("version = 1", 'version = "1"')).message == (
+        "rights.toml:1:11: version must be a number: version = 1")
 
 
 def test_toml_syntax_error_position() -> None:
