@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from backend.i18n import _
+from backend.i18n import _, ngettext
 from screens.access.common import subject_label, write_reason
 from screens.access.matrix_model import GRANT, REVOKE, CellState, MatrixModel, parse_filter
 
@@ -57,7 +57,7 @@ class RightsView(Vertical):
         return self.query_one(".view-right", DataTable)
 
     def compose_lists(self, left_title: str, right_title: str) -> ComposeResult:
-        yield Input(placeholder=_("Filter (/)"), classes="view-filter")
+        yield Input(placeholder=_("/ filter"), classes="view-filter", compact=True)
         with Horizontal():
             left: DataTable[Any] = DataTable(cursor_type="row", classes="view-left")
             left.border_title = left_title
@@ -146,14 +146,17 @@ class ByServiceView(RightsView):
 
     def on_mount(self) -> None:
         self.left.add_columns(_("Service"), _("Title"), _("Subjects"))
-        self.right.add_columns(_("Subject"), _("Right"))
+        self.right.add_columns(_("Right"), _("Subject"))
 
     @property
     def service(self) -> str | None:
-        return self.selected_key(self.left)
+        """The highlighted service's rights code (``ServiceRow.key``)."""
+        code = self.selected_key(self.left)
+        row = self.model.row_for(code) if code is not None else None
+        return row.key if row is not None else None
 
     def refresh_view(self) -> None:
-        keep = self.service
+        keep = self.selected_key(self.left)
         query, _subjects = parse_filter(self.filter_text)
         table = self.left
         table.clear()
@@ -162,8 +165,8 @@ class ByServiceView(RightsView):
         for row in self.model.services:
             if query and query not in row.search_text:
                 continue
-            mark = " *" if row.code in pending_services else ""
-            table.add_row(row.code, row.title, f"{counts[row.code]}{mark}", key=row.code)
+            mark = " *" if row.key in pending_services else ""
+            table.add_row(row.code, row.title, f"{counts[row.key]}{mark}", key=row.code)
         self._keep_cursor(table, keep)
         self.fill_right()
 
@@ -179,12 +182,15 @@ class ByServiceView(RightsView):
             return
         subjects = self.model.subjects_of(service)
         for col, state in subjects:
-            table.add_row(subject_label(col.kind, col.label, col.name), state_word(state),
+            table.add_row(state_word(state), subject_label(col.kind, col.label, col.name),
                           key=col.id)
         self._keep_cursor(table, keep)
-        hint.update(_("{service}: {n} subjects. a grants access to more, d revokes the "
-                      "highlighted one, u drops its staged change.").format(
-            service=service, n=len(subjects)))
+        hint.update(ngettext(
+            "{service}: {n} subject. a grants access to more, d revokes the highlighted one, "
+            "u drops its staged change; * marks staged changes.",
+            "{service}: {n} subjects. a grants access to more, d revokes the highlighted one, "
+            "u drops its staged change; * marks staged changes.", len(subjects)).format(
+            service=self.selected_key(self.left), n=len(subjects)))
 
     def action_add(self) -> None:
         service = self.service

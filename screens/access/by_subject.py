@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from backend.i18n import _
+from backend.i18n import _, ngettext
 from screens.access.by_service import RightsView, state_word
 from screens.access.common import subject_label
 from screens.access.matrix_model import REVOKE, kind_word, parse_filter
@@ -36,7 +36,7 @@ class BySubjectView(RightsView):
 
     def on_mount(self) -> None:
         self.left.add_columns(_("Subject"), _("Kind"), _("Services"))
-        self.right.add_columns(_("Service"), _("Title"), _("Right"))
+        self.right.add_columns(_("Right"), _("Service"), _("Title"))
 
     @property
     def subject(self) -> str | None:
@@ -74,10 +74,13 @@ class BySubjectView(RightsView):
             return
         services = self.model.services_of(col.id)
         for row, state in services:
-            table.add_row(row.code, row.title, state_word(state), key=row.code)
+            table.add_row(state_word(state), row.code, row.title, key=row.code)
         self._keep_cursor(table, keep)
-        hint.update(_("{subject}: {n} services. a gives it more, d revokes the highlighted one, "
-                      "u drops its staged change.").format(
+        hint.update(ngettext(
+            "{subject}: {n} service. a gives it more, d revokes the highlighted one, u drops its "
+            "staged change; * marks staged changes.",
+            "{subject}: {n} services. a gives it more, d revokes the highlighted one, u drops its "
+            "staged change; * marks staged changes.", len(services)).format(
             subject=subject_label(col.kind, col.label, col.name), n=len(services)))
 
     def select_subject(self, subject_id: str) -> None:
@@ -93,13 +96,20 @@ class BySubjectView(RightsView):
     def action_new_subject(self) -> None:
         self.post_message(NewSubject())
 
+    @property
+    def service(self) -> str | None:
+        """The highlighted service's rights code (``ServiceRow.key``)."""
+        code = self.selected_key(self.right)
+        row = self.model.row_for(code) if code is not None else None
+        return row.key if row is not None else None
+
     def action_remove(self) -> None:
-        subject, service = self.subject, self.selected_key(self.right)
+        subject, service = self.subject, self.service
         if service is not None and subject is not None:
             self.stage(REVOKE, [(service, subject)])
 
     def action_undo(self) -> None:
-        subject, service = self.subject, self.selected_key(self.right)
+        subject, service = self.subject, self.service
         if service is not None and subject is not None:
             self.undo((service, subject))
 

@@ -41,7 +41,7 @@ WRITE_ACTIONS = frozenset({"new_group", "edit", "add_members", "remove_member", 
 
 def where_used_lines(group: LocalGroup, rights: list[AccessRight]) -> list[Content]:
     """What deleting ``group`` takes with it, in words."""
-    lines = [Content.assemble(_("Local group "), (group.code, "bold"), f" — {group.description}"),
+    lines = [Content.assemble(_("Local group "), (group.code, "bold"), ": ", group.description),
              Content(ngettext("{n} member", "{n} members", group.member_count or 0).format(
                  n=group.member_count or 0)), Content("")]
     if not rights:

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -81,7 +81,7 @@ class AccessMatrix(ScrollView, can_focus=True):
         Binding("ctrl+right", "edge('right')", _("Last subject"), show=False),
         Binding("space", "toggle", _("Toggle"), id="access.matrix.toggle",
                 tooltip=_("Stage a grant (or a revocation) of the cell; again to drop it")),
-        Binding("v", "select", _("Select"), id="access.matrix.select",
+        Binding("v", "select", _("Select"), show=False, id="access.matrix.select",
                 tooltip=_("Start (or drop) a selection; move to extend it")),
         Binding("g", "grant", _("Grant"), id="access.matrix.grant",
                 tooltip=_("Stage grants for the selection")),
@@ -202,7 +202,8 @@ class AccessMatrix(ScrollView, can_focus=True):
                      self.row_header_width)
 
         def cell(col: int) -> Segment:
-            label = clip(model.subject_at(col).short, COLUMN_WIDTH - 1) + " "
+            label = clip(model.subject_at(col).short, COLUMN_WIDTH - 1).strip().center(
+                COLUMN_WIDTH - 1) + " "
             return Segment(label, crosshair if col == model.col else header)
 
         return Strip.join([left, self._cells(scroll_x, width, cell)]).crop(0, width)
@@ -237,7 +238,8 @@ class AccessMatrix(ScrollView, can_focus=True):
         cols = max((region.width - self.row_header_width) // COLUMN_WIDTH, 1)
         return rows, cols
 
-    def _follow_cursor(self) -> None:
+    def _follow_cursor(self) -> bool:
+        """Scroll so that the cursor's cell is in view; True when it scrolled."""
         rows, cols = self._view()
         model = self.model
         y = int(self.scroll_y)
@@ -252,17 +254,28 @@ class AccessMatrix(ScrollView, can_focus=True):
             x = (model.col - cols + 1) * COLUMN_WIDTH
         if (x, y) != (int(self.scroll_x), int(self.scroll_y)):
             self.scroll_to(x, y, animate=False, immediate=True)
+            return True
+        return False
 
-    def _moved(self) -> None:
-        self._follow_cursor()
-        self.refresh()
+    def _moved(self, was: tuple[int, int] | None = None, selected: bool = False) -> None:
+        """After a cursor move from ``was``: repaint the header and the two rows when nothing
+        scrolled and no selection changed, else everything in view."""
+        scrolled = self._follow_cursor()
+        if was is None or scrolled or selected or self.model.anchor is not None:
+            self.refresh()
+        else:
+            width = self.size.width
+            top = int(self.scroll_y) - HEADER_LINES
+            self.refresh(Region(0, 0, width, HEADER_LINES),
+                         *(Region(0, row - top, width, 1) for row in {was[0], self.model.row}))
         self.post_message(self.CursorMoved(self))
 
     # -- actions --------------------------------------------------------------------------------
 
     def action_move(self, rows: int, cols: int) -> None:
+        was, selected = (self.model.row, self.model.col), self.model.anchor is not None
         self.model.move(rows, cols)
-        self._moved()
+        self._moved(was, selected)
 
     def action_extend(self, rows: int, cols: int) -> None:
         self.model.move(rows, cols, extend=True)

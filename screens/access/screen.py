@@ -30,8 +30,7 @@ from screens.base import KapkaScreen, describe_exception
 from screens.widgets.error_panel import ErrorPanel
 
 VIEWS = {"service": "tab-service", "subject": "tab-subject", "matrix": "tab-matrix"}
-LEGEND = _("✓ right · none + grant pending ✗ revocation pending [ ] cursor — space toggles, "
-           "v or shift+arrows select, g grants, r revokes, / filters (text @subject)")
+LEGEND = _("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor")
 
 
 class AccessRightsScreen(RightsActions, KapkaScreen):
@@ -40,9 +39,9 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
     SCREEN_TITLE = _("Access rights")
 
     BINDINGS = [
-        Binding("1", "view('service')", _("By service"), id="access.by_service"),
-        Binding("2", "view('subject')", _("By subject"), id="access.by_subject"),
-        Binding("3", "view('matrix')", _("Matrix"), id="access.matrix"),
+        Binding("1", "view('service')", _("By service"), show=False, id="access.by_service"),
+        Binding("2", "view('subject')", _("By subject"), show=False, id="access.by_subject"),
+        Binding("3", "view('matrix')", _("Matrix"), show=False, id="access.matrix"),
         Binding("slash", "filter", _("Filter"), id="access.filter",
                 tooltip=_("Filter services (and subjects after @)")),
         Binding("p", "preview", _("Preview"), id="access.preview",
@@ -72,9 +71,9 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
     AccessRightsScreen TabbedContent { height: 1fr; }
     AccessRightsScreen TabPane { height: 1fr; padding: 0; }
     AccessRightsScreen #matrix-filter { margin: 0; }
-    AccessRightsScreen #matrix-cell { height: auto; padding: 0 1; }
+    AccessRightsScreen #matrix-cell { height: 2; padding: 0 1; }
     AccessRightsScreen #matrix-legend { height: auto; padding: 0 1; color: $text-muted; }
-    AccessRightsScreen #access-pending { height: auto; padding: 0 1; background: $panel; }
+    AccessRightsScreen #access-pending { height: 1; padding: 0 1; background: $panel; }
     AccessRightsScreen #access-pending.-pending { color: $text-warning; text-style: bold; }
     """
 
@@ -96,13 +95,13 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
                          markup=False)
             yield ProgressBar(id="access-loading", show_eta=False)
             with TabbedContent(initial=self.initial_view):
-                with TabPane(_("By service"), id="tab-service"):
+                with TabPane(_("1 By service"), id="tab-service"):
                     yield ByServiceView(id="by-service")
-                with TabPane(_("By subject"), id="tab-subject"):
+                with TabPane(_("2 By subject"), id="tab-subject"):
                     yield BySubjectView(id="by-subject")
-                with TabPane(_("Matrix"), id="tab-matrix"):
-                    yield Input(placeholder=_("Filter: service text, then @ and subject text"),
-                                id="matrix-filter")
+                with TabPane(_("3 Matrix"), id="tab-matrix"):
+                    yield Input(placeholder=_("/ filter: service text, then @ and subject text"),
+                                id="matrix-filter", compact=True)
                     yield AccessMatrix(id="matrix")
                     yield Static("", id="matrix-cell", markup=False)
                     yield Static(LEGEND, id="matrix-legend", markup=False)
@@ -177,7 +176,7 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         text = pending_summary(self.model)
         if self.model.pending:
             text += " — " + _("p previews and applies, x drops them")
-        pending.update(text)
+        pending.update(text, layout=False)  # one line, always: no layout pass per keystroke
         pending.set_class(bool(self.model.pending), "-pending")
         self.refresh_bindings()
 
@@ -186,6 +185,7 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         for view in self.views:
             view.refresh_view()
         self.staged()
+        self._cursor_moved()
 
     @on(RightsView.Staged)
     def _view_staged(self) -> None:
@@ -199,20 +199,20 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         self.action_preview()
 
     @on(AccessMatrix.CursorMoved)
-    def _cursor_moved(self, event: AccessMatrix.CursorMoved) -> None:
+    def _cursor_moved(self) -> None:
         cell = self.query_one("#matrix-cell", Static)
         current = self.model.current
         if current is None:
             cell.update(_("Nothing matches the filter.") if self.model.filter_text
-                        else _("No services or no subjects yet; + adds a subject."))
+                        else _("No services or no subjects yet; + adds a subject."), layout=False)
             return
         service, subject = current
-        state = self.model.state(service.code, subject.id)
+        state = self.model.state(service.key, subject.id)
         words = {"granted": _("has the right"), "none": _("has no right"),
                  "pending-grant": _("grant pending"), "pending-revoke": _("revocation pending")}
         title = f" ({service.title})" if service.title else ""
         cell.update(f"{service.code}{title} × {subject_label(subject.kind, subject.label, subject.name)}"
-                    f": {words[state]}")
+                    f": {words[state]}", layout=False)  # a fixed two lines: no layout pass
 
     # -- the views --------------------------------------------------------------------------
 
@@ -222,15 +222,15 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         self._focus_view(tab)
 
     def _focus_view(self, tab: str) -> None:
+        """Focus the view's main widget (focusing inside a pane also makes it the active one)."""
         if tab == VIEWS["matrix"]:
-            self.call_after_refresh(self.matrix.focus)
+            self.matrix.focus()
         else:
-            target = self.query_one("#by-service" if tab == VIEWS["service"] else "#by-subject",
-                                    RightsView)
-            self.call_after_refresh(target.left.focus)
+            self.query_one("#by-service" if tab == VIEWS["service"] else "#by-subject",
+                           RightsView).left.focus()
 
     @on(TabbedContent.TabActivated)
-    def _tab(self, event: TabbedContent.TabActivated) -> None:
+    def _tab(self) -> None:
         self.refresh_bindings()
 
     def action_filter(self) -> None:
@@ -308,7 +308,7 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         async def search(text: str) -> list[Candidate]:
             query = text.lower()
             return [Candidate(f"{row.code}" + (f" ({row.title})" if row.title else ""),
-                              row.code, row.code)
+                              row.key, row.code)
                     for row in rows if query in row.search_text]
 
         def chosen(codes: list[Any] | None) -> None:

@@ -106,6 +106,10 @@ async def test_revoking_asks_first_with_cancel_focused_and_sends_once(
         await pilot.press("v", "right", "r")  # permits and clerks on getPerson
         assert model.counts() == (0, 1)  # clerks hold no right to getPerson
         assert model.state("getPerson", PERMITS) == "pending-revoke"
+        await pilot.press("left")
+        detail = str(screen.query_one("#matrix-cell").render())
+        assert detail == (f"getPerson.v1 (Person by personal number) × subsystem: {PERMITS} "
+                          "(Issyk-Kul Regional Administration): revocation pending")
 
         await pilot.press("p")
         preview = await dialog(pilot, PlanPreview)
