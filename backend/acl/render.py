@@ -7,9 +7,9 @@ from typing import Any
 from backend.acl.apply import ApplyResult, ItemResult
 from backend.acl.changes import Change
 from backend.acl.plan import Plan
-from backend.i18n import _, ngettext
+from backend.i18n import N_, _, ngettext
 
-_STATUS = {"ok": "ok", "failed": "FAILED", "not_applied": "not sent"}
+_STATUS = {"ok": N_("ok"), "failed": N_("FAILED"), "not_applied": N_("not sent")}
 
 
 def _subject(change: Change) -> str:
