@@ -22,6 +22,7 @@ from screens.widgets.status_line import AlertsInfo
 
 if TYPE_CHECKING:
     from backend.api.client import SecurityServerClient, ServerIdentity
+    from console.archive_settings import ArchiveSettings
     from console.connector import Connector
 from console.app_connection import ConnectionMixin
 from console.app_dialogs import OperatorDialogsMixin
@@ -51,6 +52,11 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
                 tooltip=_("Tokens, keys and certificates of the server")),
         Binding("a", "access", _("Access rights"), id="app.access",
                 tooltip=_("Who may call which service of a client: by service, by subject, matrix")),
+        Binding("l", "clients", _("Clients"), id="app.clients",
+                tooltip=_("Members and subsystems of the server: add, register, remove")),
+        Binding("m", "archives", _("Message log"), id="app.archives",
+                tooltip=_("Message-log archives on this host: search, verify, export (no server "
+                          "needed)")),
         Binding("ctrl+t", "toggle_theme", _("Theme"), show=False, id="app.theme",
                 tooltip=_("Switch between the dark and the light theme")),
         Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True,
@@ -65,6 +71,7 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
                  read_only: bool = False,
                  pending_client: Callable[[], Awaitable[SecurityServerClient]] | None = None,
                  setup_wizard: bool = True,
+                 archive_settings: ArchiveSettings | None = None,
                  ) -> None:
         super().__init__()
         self.connector = connector
@@ -82,6 +89,8 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         self._read_only = read_only
         # after connecting to a server that is not initialised, show the setup wizard
         self.setup_wizard = setup_wizard
+        # where the message-log archives are: the [archives] settings, or the sandbox's own
+        self.archive_settings = archive_settings or config.archives
         self._confirmed_writes: set[tuple[str, str]] = set()  # see operator_confirmed
         self._theme_problem: tuple[str, str] | None = None
         self._apply_themes()  # before the first screen: a theme change later restyles everything
@@ -180,11 +189,47 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
     def action_keys(self) -> None:
         self.show_keys()
 
+    def show_clients(self, select: str | None = None) -> None:
+        """The clients screen over the main screen (escape goes back)."""
+        from screens.clients import ClientsScreen
+
+        if self.server is None or isinstance(self.screen, ModalScreen):
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ClientsScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, ClientsScreen):
+            self.push_screen(ClientsScreen(select=select))
+
+    def action_clients(self) -> None:
+        self.show_clients()
+
     def action_access(self, view: str = "service") -> None:
         """Ask which client, then show its access rights (``view``: service, subject, matrix)."""
         from screens.access.chooser import open_access
 
         open_access(self, view)
+
+    def show_archives(self, *, verify: bool = False) -> None:
+        """The message-log archives of this host (no server needed); ``verify`` starts a verification."""
+        from screens.archives import ArchivesScreen
+
+        if isinstance(self.screen, ModalScreen):
+            return
+        if any(isinstance(screen, ArchivesScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, ArchivesScreen):
+                self.pop_screen()
+        else:
+            self.push_screen(ArchivesScreen(self.archive_settings))
+        if verify:
+            self.call_after_refresh(self._verify_archives)
+
+    def _verify_archives(self) -> None:
+        verify = getattr(self.screen, "action_verify", None)
+        if callable(verify):
+            verify()
+
+    def action_archives(self) -> None:
+        self.show_archives()
 
     def show_setup(self) -> None:
         """The setup wizard (it reads from the server which step is next)."""
@@ -200,8 +245,10 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_setup":  # offered on the dashboard, once connected
             return self.server is not None and isinstance(self.screen, DashboardScreen)
-        if action in ("keys", "access"):  # once connected, and not from inside a dialog
+        if action in ("keys", "access", "clients"):  # once connected, not from inside a dialog
             return self.server is not None and not isinstance(self.screen, ModalScreen)
+        if action == "archives":  # the archives are on this host: no server needed
+            return not isinstance(self.screen, ModalScreen)
         return True
 
     def show_connect(self, *, error: KapkaError | tuple[str, str] | None = None,

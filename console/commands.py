@@ -41,9 +41,22 @@ def kapka_commands(app: Any) -> list[KapkaCommand]:
         commands.append(KapkaCommand(_("access: matrix"),
                                      _("Services × subjects of a client: grant and revoke many at "
                                        "once"), partial(app.action_access, "matrix")))
+        commands.append(KapkaCommand(_("clients: open"),
+                                     _("Members and subsystems: add, register, unregister and "
+                                       "delete, connection type, TLS certificates"),
+                                     app.show_clients))
+        commands.append(KapkaCommand(_("services: open"),
+                                     _("Service descriptions, services and endpoints of a client "
+                                       "(asks which)"), partial(_open_services, app)))
         commands.append(KapkaCommand(_("setup: open wizard"),
                                      _("Set up the server step by step; resumes where the server "
                                        "is (read-only mode: shows the state)"), app.show_setup))
+    commands.append(KapkaCommand(_("archives: open"),
+                                 _("Message-log archives on this host: records by query id, client, "
+                                   "service and time; files; retention"), app.show_archives))
+    commands.append(KapkaCommand(_("archives: verify"),
+                                 _("Verify the chains, containers and signatures of every archive, in "
+                                   "the background"), partial(app.show_archives, verify=True)))
     commands.append(KapkaCommand(_("connection: switch profile / connect screen"),
                                  _("Connect to another server or change this profile"),
                                  app.action_connect_screen))
@@ -76,6 +89,12 @@ def _select_expiry(app: Any) -> None:
     action = getattr(app.screen, "action_expiry", None)
     if callable(action):
         action()
+
+
+def _open_services(app: Any) -> None:
+    from screens.services import open_services
+
+    open_services(app)
 
 
 def _open_create_key(app: Any) -> None:

@@ -137,8 +137,8 @@ class ClientsScreen(ClientActions, KapkaScreen):
         assert self.clock is not None
         for client in self.clients:
             self.clock.note(client.id, client.status)
-        self._fill()
         self.loads += 1
+        self._fill()
         self.loaded_generation = generation
         if self.clock.waiting:
             self.poll_later()
@@ -168,7 +168,8 @@ class ClientsScreen(ClientActions, KapkaScreen):
             for client in group.subsystems:
                 node.add_leaf(client_label(client, self._pending(client)), data=client.id)
         line = self._line_of(keep) if keep else None
-        tree.move_cursor_to_line(line if line is not None else 0)
+        if tree.last_line >= 0:
+            tree.move_cursor_to_line(line if line is not None else 0)
         self._show()
 
     def _pending(self, client: Client | None) -> str:

@@ -160,7 +160,7 @@ async def test_rename_needs_x_road_7_7_and_says_so(initialised: Initialised, con
     initialised.state.add_client("GOV", "70000001", "registry")
     app = start(initialised, config, secrets)
     async with app.run_test(size=(110, 34)) as pilot:
-        detail = await open_detail(pilot, REGISTRY)
+        await open_detail(pilot, REGISTRY)
         await wait_for(pilot, lambda: app.identity is not None, what="identity")
         older = type(app.identity.version)(info="Security Server version 7.6.2-1.ubuntu22.04")
         app.identity = dataclasses.replace(app.identity, version=older)
