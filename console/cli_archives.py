@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from backend.i18n import _, ngettext
+from backend.i18n import N_, _, ngettext
 from console.cli_session import UsageError, print_json, wrapped
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 VERIFY_MODULE = "console.cli_archives_verify"
 DEFAULT_LIMIT = 100
 EXIT_OK, EXIT_NOTHING_FOUND, EXIT_USAGE = 0, 1, 2
+DIRECTIONS = {"request": N_("request"), "response": N_("response")}
 
 
 def exit_codes() -> str:
@@ -264,7 +265,8 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
 
 def record_lines(detail: RecordDetail) -> list[str]:
     line = detail.line
-    lines = [f"{_time_text(line.time)}  {_(line.direction):<8} {line.kind.upper():<5} {line.query_id}"]
+    direction = _(DIRECTIONS[line.direction])
+    lines = [f"{_time_text(line.time)}  {direction:<8} {line.kind.upper():<5} {line.query_id}"]
     lines.append("    " + _("client:  {client}").format(client=line.client or "?"))
     lines.append("    " + _("service: {service}").format(service=line.service or "?"))
     if line.summary:

@@ -113,8 +113,13 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
                                          check_same_thread=False)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                message = _("The folder {folder} for Kapka's archive index cannot be made: {error}.")
+                raise IndexUnusable(message.format(folder=path.parent, error=exc.strerror or exc)) from exc
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA busy_timeout=10000")  # first: another kapka may be writing
             connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA busy_timeout=10000")
         connection.execute("PRAGMA synchronous=NORMAL")
@@ -123,6 +128,12 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise IndexUnusable(_("The archive index {path} cannot be opened: {error}. Delete it; Kapka "
                             "builds it again.").format(path=path, error=exc)) from exc
+
+
+def _damaged(error: BaseException | None) -> bool:
+    """Whether SQLite says the file is not a database or is corrupt (not merely locked or read-only)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _scan(directory: Path) -> Iterator[tuple[str, int, int]]:
@@ -154,12 +165,38 @@ class ArchiveIndex:
         self.gpg_home = gpg_home
         self.temp_dir = temp_dir
         self.limits = limits
-        self.connection = connect(self.path)
-        self._prepare()
+        self.connection = self._open(rebuild_damaged=index_path is None)
         self._parties: dict[str, int] = dict(self.connection.execute("SELECT text, id FROM parties"))
 
-    def _prepare(self) -> None:
-        connection = self.connection
+    def _open(self, *, rebuild_damaged: bool) -> sqlite3.Connection:
+        """The index's connection, its tables made; a damaged index in Kapka's cache is built anew."""
+        try:
+            connection = connect(self.path)
+        except IndexUnusable as error:
+            if not _damaged(error.__cause__):  # locked, unwritable: nothing a rebuild would mend
+                raise
+            damage: BaseException = error
+        else:
+            try:
+                self._prepare(connection)
+                return connection
+            except sqlite3.DatabaseError as exc:
+                connection.close()
+                if not _damaged(exc):
+                    raise IndexUnusable(_("The archive index {path} cannot be used now: {error}.").format(
+                        path=self.path, error=exc)) from exc
+                damage = exc
+        if not rebuild_damaged:
+            raise IndexUnusable(_("{path} is not a usable archive index ({error}). Delete it or give "
+                                  "another file; Kapka builds the index again.").format(
+                                      path=self.path, error=getattr(damage, "message", damage))) from damage
+        for suffix in ("", "-wal", "-shm"):  # a cache file of Kapka's own: rebuilt from the archives
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        connection = connect(self.path)
+        self._prepare(connection)
+        return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
         try:
             version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.OperationalError:
@@ -168,7 +205,8 @@ class ArchiveIndex:
             for table in ("records", "files", "parties", "meta"):
                 connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.executescript(SCHEMA)
-            self._create_indexes()
+            for name, columns in INDEXES.items():
+                connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
             connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                    [("schema", str(SCHEMA_VERSION)), ("archive_dir", str(self.archive_dir))])
 
@@ -189,7 +227,21 @@ class ArchiveIndex:
 
     def update(self, progress: Callable[[IndexProgress], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> UpdateSummary:
-        """Bring the index up to date with the directory; only new and changed files are read."""
+        """Bring the index up to date with the directory; only new and changed files are read.
+
+        ``progress`` is called before each file and at the end; ``cancel`` is asked before each file
+        (files done so far stay indexed).
+        """
+        try:
+            return self._update(progress, cancel)
+        except sqlite3.Error as exc:
+            raise IndexUnusable(_("The archive index {path} could not be written: {error}. Check the free "
+                                  "space and permissions of {folder}, or delete the index; Kapka builds "
+                                  "it again.").format(path=self.path, error=exc, folder=self.path.parent)
+                                ) from exc
+
+    def _update(self, progress: Callable[[IndexProgress], None] | None,
+                cancel: Callable[[], bool] | None) -> UpdateSummary:
         started = time.perf_counter()
         try:
             found = list(_scan(self.archive_dir))

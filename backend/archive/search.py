@@ -13,18 +13,23 @@ finds every service of that subsystem. A query id ending in ``*`` is a prefix.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import functools
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, ParamSpec, TypeVar
 
 from backend.archive.files import open_archive
-from backend.archive.index import KIND_NAMES, ArchiveIndex, connect
+from backend.archive.index import KIND_NAMES, ArchiveIndex, IndexUnusable, connect
 from backend.archive.records import issue_message
 from backend.archive.scan import KINDS
 from backend.errors import KapkaError
 from backend.i18n import _
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _LINE_COLUMNS = ("r.id, r.time, r.response, r.query_id, c.text, s.text, r.kind, r.size, r.file_id, f.path, "
                  "r.summary")
@@ -96,6 +101,21 @@ class RecordDetail:
         return issue_message(self.issue)
 
 
+def _guarded(method: Callable[P, T]) -> Callable[P, T]:
+    """SQLite's errors (a damaged or vanished index) as a ``KapkaError`` that says what to do."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise IndexUnusable(_("The archive index cannot be read: {error}. Index the directory again "
+                                  "(kapka archives list DIR); a damaged index is built anew.").format(
+                                      error=exc)) from exc
+
+    return guarded
+
+
 def _moment(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
 
@@ -120,7 +140,13 @@ class ArchiveSearch:
                              _("No archive index"))
         self.connection = connect(index_path, readonly=True)
         if archive_dir is None:
-            row = self.connection.execute("SELECT value FROM meta WHERE key='archive_dir'").fetchone()
+            try:
+                row = self.connection.execute("SELECT value FROM meta WHERE key='archive_dir'").fetchone()
+            except sqlite3.Error as exc:
+                self.connection.close()
+                raise IndexUnusable(_("{path} is not a usable archive index ({error}). Index the directory "
+                                      "again (kapka archives list DIR).").format(path=index_path, error=exc)
+                                    ) from exc
             archive_dir = Path(row[0]) if row else index_path.parent
         self.archive_dir = archive_dir
 
@@ -139,6 +165,7 @@ class ArchiveSearch:
 
     # -- building queries -----------------------------------------------------------------------
 
+    @_guarded
     def _parties(self, identifier: str) -> list[int]:
         identifier = identifier.strip().strip("/")
         below = identifier + "/"
@@ -146,6 +173,7 @@ class ArchiveSearch:
             "SELECT id FROM parties WHERE text = ? OR (text >= ? AND text < ?)",
             (identifier, below, _prefix_bound(below)))]
 
+    @_guarded
     def _member_files(self, member: str) -> list[int]:
         member = member.strip().strip("/")
         below = member + "/"
@@ -199,6 +227,7 @@ class ArchiveSearch:
 
     # -- the API for views ----------------------------------------------------------------------
 
+    @_guarded
     def count(self, flt: RecordFilter | None = None) -> int:
         """How many records match (instant for no filter: the files keep their counts)."""
         flt = flt or RecordFilter()
@@ -209,6 +238,7 @@ class ArchiveSearch:
             return 0
         return self.connection.execute(f"SELECT count(*) FROM records r{where[0]}", where[1]).fetchone()[0]
 
+    @_guarded
     def page(self, flt: RecordFilter | None, offset: int, limit: int) -> list[RecordLine]:
         """Lines ``offset`` to ``offset + limit`` of the matching records, in time order."""
         where = self._where(flt or RecordFilter())
@@ -237,6 +267,7 @@ class ArchiveSearch:
         finally:
             cursor.close()
 
+    @_guarded
     def record(self, record_id: int) -> RecordDetail | None:
         row = self.connection.execute(f"SELECT {_DETAIL_COLUMNS} {_FROM} WHERE r.id = ?",
                                       (record_id,)).fetchone()

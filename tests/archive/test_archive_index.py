@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -215,5 +214,16 @@ def test_an_index_of_another_version_is_rebuilt_and_a_bad_directory_refused(tmp_
     with pytest.raises(KapkaError, match="not a directory"):
         ArchiveIndex(tmp_path / "missing")
     (tmp_path / "broken.sqlite").write_bytes(b"this is not a database" * 100)
-    with pytest.raises((KapkaError, sqlite3.DatabaseError)):
+    with pytest.raises(KapkaError, match="not a usable archive index") as caught:
         ArchiveIndex(tmp_path / "a", index_path=tmp_path / "broken.sqlite")
+    assert caught.value.title == "Archive index unusable"
+    assert (tmp_path / "broken.sqlite").read_bytes().startswith(b"this is not")  # not Kapka's to delete
+
+
+def test_a_damaged_index_in_the_cache_is_built_again(tmp_path: Path) -> None:
+    write_traffic(tmp_path / "a", 2, per_file=2)
+    path = default_index_path(tmp_path / "a")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"damaged" * 1000)
+    with ArchiveIndex(tmp_path / "a") as index:
+        assert index.update().records == 2
