@@ -3,7 +3,8 @@
 The file is read and written with tomlkit, so comments, blank lines and key order survive every
 save. It never holds an API key or a password: a profile names its key (``api_key_ref``) and the key
 itself lives in the secret store (``console.secrets``). Layout: top-level ``default_profile``,
-``theme``, ``language``, ``read_only``; ``[keymap]`` (binding id = keys); ``[profiles.<name>]``.
+``theme``, ``language``, ``read_only``; ``[keymap]`` (binding id = keys); ``[profiles.<name>]``;
+``[archives]`` (message-log archives, ``console.archive_settings``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from backend.api.fingerprints import normalise_fingerprint
 from backend.errors import KapkaError
 from backend.i18n import _
 from console import paths
+from console.archive_settings import ArchiveSettings, ArchiveSettingsError, settings_from_data, write_settings
 from console.secretnames import find_secret_key
 
 if TYPE_CHECKING:  # tomlkit is imported when a file is read or written, not at start-up
@@ -148,6 +150,7 @@ class Config:
     language: str | None = None
     read_only: bool = False
     keymap: dict[str, str] = field(default_factory=dict)
+    archives: ArchiveSettings = field(default_factory=ArchiveSettings)
     _document: TOMLDocument | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -268,6 +271,7 @@ class Config:
                 for key in _PROFILE_KEYS:
                     default = {"read_only": False} if new else {"trust": "pinned", "read_only": False}
                     _set(table, key, getattr(profile, key), default.get(key))
+        write_settings(document, self.archives)
         _refuse_secrets(document.unwrap(), self.path)
         return document
 
@@ -387,6 +391,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         language=_typed(path, data, "language", "language", str),
         read_only=bool(_typed(path, data, "read_only", "read_only", bool)),
         keymap=dict(keymap),
+        archives=_archives_from_data(path, data.get("archives")),
     )
     if config.default_profile is not None and config.default_profile not in profiles:
         raise ConfigError(
@@ -396,6 +401,13 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
             ).format(file=path, name=config.default_profile)
         )
     return config
+
+
+def _archives_from_data(path: Path, table: Any) -> ArchiveSettings:
+    try:
+        return settings_from_data(path, table)
+    except ArchiveSettingsError as error:
+        raise ConfigError(error.message, error.title) from error
 
 
 def _profile_from_data(path: Path, name: str, table: Any) -> Profile:

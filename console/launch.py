@@ -61,7 +61,8 @@ def _run_app(args: argparse.Namespace, config: Config, *,
     if sandbox is not None:
         app = KapkaApp(connector=connector, config=config, profile_label="sandbox",
                        read_only=read_only,
-                       pending_client=lambda: sandbox.connect(read_only=read_only))
+                       pending_client=lambda: sandbox.connect(read_only=read_only),
+                       archive_settings=sandbox.archive_settings(config.archives))
     else:
         app = KapkaApp(connector=connector, config=config, profile_name=args.profile,
                        read_only=read_only)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from backend.api.credentials import Secret
     from backend.api.transport import ApiTransport
     from backend.sandbox.server import SandboxInfo
+    from console.archive_settings import ArchiveSettings
     from console.audit import AuditJournal
 
 READY_TIMEOUT_SECONDS = 60.0  # a first start makes the sandbox's keys; later starts take < 1 s
@@ -98,6 +99,17 @@ class EmbeddedSandbox:
         except KapkaError as error:
             error.message += " " + _("(sandbox log: {log})").format(log=log)
             raise
+
+    def archive_settings(self, base: ArchiveSettings) -> ArchiveSettings:
+        """The sandbox's own message log (what ``kapka sandbox traffic`` writes), with ``base``'s
+        retention period."""
+        from dataclasses import replace
+
+        from backend.sandbox.traffic.state import Layout
+
+        layout = Layout.of(self.data_dir)
+        return replace(base, archive_dir=layout.archive, gpg_home=layout.gpg_home,
+                       verification_conf=layout.verification_conf, origin="sandbox")
 
     # -- the console's connection ------------------------------------------------------------
 

@@ -89,6 +89,7 @@ class HelpScreen(ModalScreen[None]):
         border: round $primary; background: $surface; padding: 0 1;
     }
     HelpScreen #help-intro { color: $text-muted; margin-bottom: 1; }
+    HelpScreen #help-note { text-style: bold; margin-bottom: 1; }
     HelpScreen DataTable { height: 1fr; }
     """
 
@@ -103,6 +104,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_("Keys of {screen} and of the whole console. Keys can be changed in the "
                           "[keymap] table of the configuration, by id.").format(
                 screen=self.target.title or ""), id="help-intro", markup=False)  # wraps
+            if self.target.HELP:  # what a screen wants said beyond its keys
+                yield Static(self.target.HELP, id="help-note", markup=False)
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             yield Static(_("escape closes"), id="help-hint")
 
