@@ -72,6 +72,69 @@ ERROR_MESSAGES: dict[str, str] = {
     "management_request_sending_failed": N_(
         "The management request could not be sent to the central server."
     ),
+    # clients
+    "client_already_exists": N_("This client is already on this security server."),
+    "additional_member_already_exists": N_(
+        "The security server already has a second member; X-Road allows only the owner and one more."
+    ),
+    "client_not_found": N_("There is no such client on this security server."),
+    "invalid_member_class": N_("The member class is not in the global configuration."),
+    "invalid_connection_type": N_("The connection type must be HTTP, HTTPS or HTTPS_NO_AUTH."),
+    "cannot_register_owner": N_("The owner is registered with the security server itself."),
+    "cannot_unregister_owner": N_("The owner cannot be unregistered; make another member the owner first."),
+    "cannot_delete_owner": N_("The owner cannot be deleted from its security server."),
+    "member_already_owner": N_("This member already owns the security server."),
+    "invalid_client_name": N_("The subsystem name is not valid."),
+    "client_rename_already_submitted": N_("A name change for this subsystem is already waiting."),
+    "orphans_not_found": N_("The client left no keys, certificates or CSRs behind."),
+    "invalid_cert": N_("The file is not a certificate."),
+    "certificate_already_exists": N_("This certificate is already there."),
+    # service descriptions, services, endpoints
+    "invalid_wsdl": N_("The WSDL is not valid."),
+    "wsdl_download_failed": N_(
+        "The security server could not download the description from its URL. Check the URL and "
+        "that the server can reach it."
+    ),
+    "wsdl_exists": N_("This client already has a service description with this URL."),
+    "url_already_exists": N_("This client already has a service description with this URL."),
+    "invalid_wsdl_service_identifier": N_(
+        "A service code or version in the description has characters X-Road does not allow "
+        "(for example ':')."
+    ),
+    "invalid_service_url": N_("A service address in the description is not an http or https URL."),
+    "malformed_url": N_("The URL is not valid."),
+    "invalid_https_url": N_("TLS authentication needs an https URL."),
+    "unsupported_openapi_version": N_(
+        "This OpenAPI version is not supported; X-Road reads OpenAPI 3.0.x and 3.1.0."
+    ),
+    "openapi_parsing_error": N_("The OpenAPI description could not be read."),
+    "service_already_exists": N_("A service with this code already exists for this client."),
+    "service_code_already_exists": N_("A service with this code already exists for this client."),
+    "wrong_servicedescription_type": N_("This change does not fit the service description's type."),
+    "service_description_not_found": N_("There is no such service description."),
+    "service_not_found": N_("There is no such service."),
+    "endpoint_not_found": N_("There is no such endpoint."),
+    "endpoint_already_exists": N_("This endpoint already exists."),
+    "illegal_generated_endpoint_update": N_(
+        "Endpoints read from the OpenAPI description cannot be changed; change the description."
+    ),
+    "illegal_generated_endpoint_remove": N_(
+        "Endpoints read from the OpenAPI description cannot be deleted; change the description."
+    ),
+    # access rights and local groups
+    "duplicate_accessright": N_("The subject already has this access right; nothing was changed."),
+    "accessright_not_found": N_("The subject does not have this access right; nothing was changed."),
+    "service_client_not_found": N_(
+        "The subject is not known to the global configuration or to this client's local groups."
+    ),
+    "invalid_service_client_id": N_(
+        "Access rights are given to subsystems, global groups or local groups, not to members."
+    ),
+    "base_endpoint_not_found": N_("The service has no base endpoint on this server."),
+    "local_group_not_found": N_("There is no such local group."),
+    "local_group_code_already_exists": N_("This client already has a local group with this code."),
+    "local_group_member_already_exists": N_("This member is already in the local group."),
+    "local_group_member_not_found": N_("This member is not in the local group."),
 }
 
 WARNING_MESSAGES: dict[str, str] = {

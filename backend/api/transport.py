@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 10.0
+RATE_WINDOW_SECONDS = 1.0
 
 
 def _user_agent() -> str:
@@ -180,6 +181,8 @@ class ApiTransport:
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
         delay = self.backoff * 2 ** (attempt - 1)
+        if response.status_code == 429:  # X-Road counts per second: wait for the next window
+            delay = max(delay, RATE_WINDOW_SECONDS)
         retry_after = response.headers.get("Retry-After", "")
         if retry_after.isdigit():
             delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
