@@ -1,7 +1,9 @@
-"""What an archive may declare and what is wrong with it: limits, problem codes, the reading error."""
+"""What an archive may declare and what is wrong with it: limits, problem codes, the reading error,
+and inflating that never produces more than an entry declares."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from backend.errors import KapkaError
@@ -70,3 +72,69 @@ class Problem:
     @property
     def message(self) -> str:
         return _(PROBLEMS[self.code]) if self.code in PROBLEMS else self.code
+
+
+_STORED, _DEFLATED = 0, 8
+
+
+def stored_content(raw: memoryview, size: int) -> memoryview | bytes | None:
+    """The content of a deflate stream made only of stored blocks (X-Road's level 0), or ``None``.
+
+    One block (the usual case) is returned as a view of ``raw``, without copying.
+    """
+    parts, position, length = [], 0, len(raw)
+    while True:
+        if position + 5 > length or raw[position] & 0b110:  # BTYPE 00 is a stored block
+            return None
+        final = raw[position] & 1
+        block = raw[position + 1] | raw[position + 2] << 8
+        if block ^ (raw[position + 3] | raw[position + 4] << 8) != 0xFFFF:
+            return None
+        start, position = position + 5, position + 5 + block
+        if position > length:
+            return None
+        parts.append(raw[start:position])
+        if final:
+            break
+    if sum(len(part) for part in parts) != size:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def inflate_view(raw: memoryview, method: int, size: int, archive: str, entry: str) -> memoryview | bytes:
+    """Like ``inflate``, but level-0 deflate and stored entries come back as views without a copy."""
+    if method == _STORED:
+        if len(raw) < size:
+            raise ArchiveError(_("Entry {entry} of {archive} is shorter than it declares: the file is "
+                                 "truncated or damaged.").format(entry=entry, archive=archive),
+                               _("Archive entry damaged"))
+        return raw[:size]
+    if method == _DEFLATED:
+        content = stored_content(raw, size)
+        if content is not None:
+            return content
+    return inflate(raw, method, size, archive, entry)
+
+
+def inflate(raw: memoryview | bytes, method: int, size: int, archive: str, entry: str) -> bytes:
+    """Uncompress stored or deflated bytes, never producing more than ``size`` bytes."""
+    if method == _STORED:
+        data = bytes(raw[:size])
+    elif method == _DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(raw, size + 1)
+        except zlib.error as exc:
+            raise ArchiveError(_("Entry {entry} of {archive} is damaged ({error}).").format(
+                entry=entry, archive=archive, error=exc), _("Archive entry damaged")) from exc
+        if len(data) > size or inflater.unconsumed_tail:
+            raise ArchiveError(_("Entry {entry} of {archive} inflates beyond the size it declares (a zip "
+                                 "bomb or a damaged file); it is not read.").format(
+                                     entry=entry, archive=archive), _("Archive entry refused"))
+    else:
+        raise ArchiveError(Problem("unsupported").message, _("Archive entry refused"))
+    if len(data) != size:
+        raise ArchiveError(_("Entry {entry} of {archive} is shorter than it declares: the file is "
+                             "truncated or damaged.").format(entry=entry, archive=archive),
+                           _("Archive entry damaged"))
+    return data
