@@ -54,7 +54,7 @@ class ClientDetailScreen(ClientActions, KapkaScreen):
                 tooltip=_("Unregister and delete the client, and its keys if none is left")),
         Binding("c", "connection_type", _("Connection"), show=False, id="client.connection"),
         Binding("e", "disable_enable", _("Disable/enable"), show=False, id="client.disable"),
-        Binding("m", "rename", _("Rename"), show=False, id="client.rename"),
+        Binding("f2", "rename", _("Rename"), show=False, id="client.rename"),
         Binding("r", "refresh", _("Refresh"), show=False, id="client.refresh"),
         Binding("escape", "back", _("Back"), id="client.back"),
     ]

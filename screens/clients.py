@@ -57,7 +57,7 @@ class ClientsScreen(ClientActions, KapkaScreen):
                 tooltip=_("The information systems' TLS certificates")),
         Binding("e", "disable_enable", _("Disable/enable"), show=False, id="clients.disable",
                 tooltip=_("Disable a registered subsystem, or enable a disabled one")),
-        Binding("m", "rename", _("Rename"), show=False, id="clients.rename",
+        Binding("f2", "rename", _("Rename"), show=False, id="clients.rename",
                 tooltip=_("A subsystem's name (X-Road 7.7 or later)")),
         Binding("s", "services", _("Services"), show=False, id="clients.services"),
         Binding("a", "access", _("Access rights"), show=False, id="clients.access"),

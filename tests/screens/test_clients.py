@@ -171,7 +171,7 @@ async def test_read_only_mode_offers_no_change(initialised: Initialised, config,
         for action in ("add_client", "register", "remove", "connection_type", "rename"):
             assert clients.reason(action) == "read-only mode"
             assert clients.check_action(action, ()) is None
-        for key in ("n", "R", "d", "c", "m"):
+        for key in ("n", "R", "d", "c", "f2"):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen is clients

@@ -126,7 +126,7 @@ async def test_a_registered_subsystem_is_disabled_enabled_and_renamed(
         assert state.client_row(REGISTRY)["status"] == "REGISTERED"
 
         before = detail.generation
-        await pilot.press("m")
+        await pilot.press("f2")
         rename = await dialog(pilot, RenameDialog)
         rename.query_one("#rename-name", Input).value = "Population register"
         rename.query_one("#dialog-ok", Button).press()
@@ -165,7 +165,7 @@ async def test_rename_needs_x_road_7_7_and_says_so(initialised: Initialised, con
         older = type(app.identity.version)(info="Security Server version 7.6.2-1.ubuntu22.04")
         app.identity = dataclasses.replace(app.identity, version=older)
         told = record_notifications(app)
-        await pilot.press("m")
+        await pilot.press("f2")
         await pilot.pause()
         assert any("runs X-Road 7.6.2; this needs 7.7 or later" in m for _t, m in told)
         assert not isinstance(app.screen, RenameDialog)
