@@ -47,6 +47,7 @@ class RightsView(Vertical):
         super().__init__(id=id)
         self.model = MatrixModel([], [], [])
         self.filter_text = ""
+        self.stale = False  # the model changed while the view was hidden
 
     @property
     def left(self) -> DataTable[Any]:
@@ -72,6 +73,11 @@ class RightsView(Vertical):
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        """Fill both lists from the model (subclasses), keeping the highlighted rows."""
+        self.stale = False
+        self.fill_left()
+
+    def fill_left(self) -> None:
         raise NotImplementedError
 
     def focus_filter(self) -> None:
@@ -155,7 +161,7 @@ class ByServiceView(RightsView):
         row = self.model.row_for(code) if code is not None else None
         return row.key if row is not None else None
 
-    def refresh_view(self) -> None:
+    def fill_left(self) -> None:
         keep = self.selected_key(self.left)
         query, _subjects = parse_filter(self.filter_text)
         table = self.left

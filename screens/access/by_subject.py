@@ -42,7 +42,7 @@ class BySubjectView(RightsView):
     def subject(self) -> str | None:
         return self.selected_key(self.left)
 
-    def refresh_view(self) -> None:
+    def fill_left(self) -> None:
         keep = self.subject
         _services, query = parse_filter(self.filter_text)
         if not query:  # a filter without "@" applies to subjects in this view

@@ -65,6 +65,7 @@ class RightsActions:
                         markup=False)
         finally:
             self.busy = False
+            self.staged_text()  # the pending line showed the reading progress
 
     # -- the staged change set --------------------------------------------------------------
 

@@ -30,7 +30,8 @@ from screens.base import KapkaScreen, describe_exception
 from screens.widgets.error_panel import ErrorPanel
 
 VIEWS = {"service": "tab-service", "subject": "tab-subject", "matrix": "tab-matrix"}
-LEGEND = _("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor")
+LEGEND = _("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor  "
+           "(v or shift+arrows select)")
 
 
 class AccessRightsScreen(RightsActions, KapkaScreen):
@@ -167,8 +168,18 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
             rights=len(data.rights)))
         self.matrix.set_model(self.model)
         for view in self.views:
-            view.set_model(self.model)
+            view.model = self.model
+        self._refresh_views()
         self.staged()
+
+    def _refresh_views(self) -> None:
+        """The list view on show follows the model now; a hidden one when it is shown (a
+        table of 500 services is not rebuilt on every keystroke in the matrix)."""
+        active = self.query_one(TabbedContent).active
+        for view in self.views:
+            view.stale = True
+            if view.parent is not None and view.parent.id == active:
+                view.refresh_view()
 
     def staged(self) -> None:
         """The change set changed: the status line and the other views follow."""
@@ -182,16 +193,14 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
 
     @on(AccessMatrix.Staged)
     def _matrix_staged(self, event: AccessMatrix.Staged) -> None:
-        for view in self.views:
-            view.refresh_view()
+        self._refresh_views()
         self.staged()
         self._cursor_moved()
 
     @on(RightsView.Staged)
     def _view_staged(self) -> None:
         self.matrix.data_changed()
-        for view in self.views:
-            view.refresh_view()
+        self._refresh_views()
         self.staged()
 
     @on(AccessMatrix.PreviewAsked)
@@ -231,6 +240,10 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
 
     @on(TabbedContent.TabActivated)
     def _tab(self) -> None:
+        for view in self.views:
+            if view.stale and view.parent is not None and \
+                    view.parent.id == self.query_one(TabbedContent).active:
+                view.refresh_view()
         self.refresh_bindings()
 
     def action_filter(self) -> None:
@@ -273,9 +286,8 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
                 self.model.add_subject(col)
             if columns:
                 self.matrix.data_changed()
-                by_subject = self.query_one("#by-subject", BySubjectView)
-                by_subject.select_subject(columns[0].id)
-                self.query_one("#by-service", ByServiceView).refresh_view()
+                self._refresh_views()
+                self.query_one("#by-subject", BySubjectView).select_subject(columns[0].id)
 
         self.app.push_screen(picker, added)
 

@@ -17,7 +17,7 @@ from access_support import (
 )
 from keys_support import dialog, start
 from screen_support import Initialised, dashboard_loaded, until_screen, wait_for
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from screens.access import AccessRightsScreen
 from screens.access.by_service import ByServiceView
@@ -81,6 +81,27 @@ async def test_key_a_asks_which_client_and_opens_its_rights_by_service(
                        what="back")
 
 
+async def test_the_palette_opens_the_matrix_of_the_chosen_client(
+        initialised: Initialised, config, secrets) -> None:
+    from console.commands import kapka_commands
+
+    state = initialised.state
+    await registry_client(state)
+    app = start(initialised, config, secrets, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await dashboard_loaded(pilot)
+        commands = {command.name: command for command in kapka_commands(app)}
+        assert "access: open" in commands  # reading rights is no write: offered in read-only
+        commands["access: matrix"].callback()
+        chooser = await until_screen(pilot, ClientChooser)
+        chooser.query_one(OptionList).highlighted = 0
+        await pilot.press("enter")
+        screen = await until_screen(pilot, AccessRightsScreen)
+        await wait_for(pilot, lambda: screen.loads >= 1, what="loaded")
+        await pilot.pause()
+        assert screen.client_id == CLIENT and app.focused is screen.matrix
+
+
 async def test_by_service_grants_to_chosen_subjects_and_revokes_one(
         initialised: Initialised, config, secrets) -> None:
     state = initialised.state
@@ -96,6 +117,20 @@ async def test_by_service_grants_to_chosen_subjects_and_revokes_one(
         picker = await dialog(pilot, CandidatePicker)
         await wait_for(pilot, lambda: picker.searches >= 1, what="candidates")
         assert registry.clerks not in picker.found  # holds the right already
+        search = picker.query_one("#picker-search", Input)
+        search.value = "no-such-subject"
+        search.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: picker.searches >= 2, what="the search")
+        status = picker.query_one("#picker-status")
+        assert status.has_class("-problem") and not picker.found
+        assert "Nothing matches 'no-such-subject'; the server knows no such subject" in \
+            str(status.render())
+        assert picker.query_one("#picker-ok").disabled  # an unknown subject cannot be chosen
+        search.value = ""
+        search.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: picker.searches >= 3, what="all candidates")
         picker.choose(CADASTRE, REGISTRIES)
         await pilot.pause()
         await press_button(pilot, picker, "#picker-ok")
