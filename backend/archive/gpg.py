@@ -8,7 +8,9 @@ next to the archives. ``--status-fd`` tells which keys the file is for and how t
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -76,6 +78,18 @@ def gpg_program() -> str:
     return program
 
 
+@functools.cache
+def _knows_pinentry_mode(program: str) -> bool:
+    """GnuPG 2.1 and later take ``--pinentry-mode``; older ones would refuse the option."""
+    try:
+        first = subprocess.run([program, "--version"], capture_output=True, timeout=30, check=False
+                               ).stdout.split(b"\n", 1)[0]
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    version = re.search(rb"(\d+)\.(\d+)", first)
+    return version is not None and (int(version[1]), int(version[2])) >= (2, 1)
+
+
 def _status(stderr: bytes) -> tuple[list[tuple[str, list[str]]], list[str]]:
     """gpg's machine-readable status lines, and its other (human) lines."""
     status, human = [], []
@@ -101,7 +115,10 @@ def decrypt(path: Path, output: IO[bytes], *, gpg_home: Path | None = None) -> G
     command = [gpg_program()]
     if gpg_home is not None:
         command += ["--homedir", str(gpg_home)]
-    command += ["--batch", "--no-tty", "--yes", "--status-fd", "2", "--decrypt", str(path)]
+    command += ["--batch", "--no-tty", "--status-fd", "2"]
+    if _knows_pinentry_mode(command[0]):
+        command += ["--pinentry-mode", "error"]  # a key with a passphrase fails at once, never waits
+    command += ["--decrypt", str(path)]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.PIPE,
                               timeout=GPG_TIMEOUT_SECONDS, check=False)
@@ -126,6 +143,14 @@ def decrypt(path: Path, output: IO[bytes], *, gpg_home: Path | None = None) -> G
                              "server /etc/xroad/gpghome; with per-member keys the member's own key).")
                            .format(name=path.name, keys=", ".join(missing or recipients), home=home),
                            _("Archive key missing"))
+        if any(keyword == "ERROR" and args[:1] == ["pkdecrypt_failed"] for keyword, args in status):
+            reason = next((line for line in human if "public key decryption failed" in line),
+                          _("gpg gave no reason"))
+            raise GpgError(_("The key for {name} is in {home} but could not be used ({reason}): it is "
+                             "probably protected by a passphrase, which Kapka does not ask for. X-Road's "
+                             "archive keys have none: give a GnuPG home with such a key, or decrypt the "
+                             "file with gpg yourself.").format(name=path.name, home=home, reason=reason),
+                           _("Archive key locked"))
         detail = human[-1] if human else _("gpg gave no reason")
         raise GpgError(_("gpg could not decrypt {name}: {detail}. Check the GnuPG home {home} and "
                          "the key's passphrase (X-Road's archive keys have none).")

@@ -25,7 +25,7 @@ class Limits:
     max_ratio: int = 1100  # deflate cannot compress better than about 1032:1
     ratio_floor: int = 1 << 20  # entries below 1 MiB are not judged by their ratio
     max_total: int = 64 << 30
-    max_entries: int = 2_000_000
+    max_entries: int = 500_000  # X-Road ends a file every 10,000 records by default
 
 
 DEFAULT_LIMITS = Limits()

@@ -21,10 +21,11 @@ def _gpg(home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
                           capture_output=True, check=True, timeout=120)
 
 
-def make_home(path: Path) -> Path:
-    """A GnuPG home (mode 0700) holding one signing and encryption key with no passphrase."""
+def make_home(path: Path, passphrase: str = "") -> Path:
+    """A GnuPG home (mode 0700) holding one signing and encryption key (X-Road's have no passphrase)."""
     path.mkdir(mode=0o700, parents=True)
-    _gpg(path, "--passphrase", "", "--quick-gen-key", USER_ID, "future-default", "default", "never")
+    _gpg(path, "--pinentry-mode", "loopback", "--passphrase", passphrase, "--quick-gen-key", USER_ID,
+         "future-default", "default", "never")
     return path
 
 
@@ -33,10 +34,11 @@ def empty_home(path: Path) -> Path:
     return path
 
 
-def encrypt(home: Path, source: Path, target: Path) -> Path:
+def encrypt(home: Path, source: Path, target: Path, passphrase: str = "") -> Path:
     """``target`` as X-Road's ``GPGOutputStream`` writes it: signed and encrypted, not compressed."""
-    _gpg(home, "--encrypt", "--sign", "--trust-model", "always", "--compress-algo", "none",
-         "--recipient", USER_ID, "--output", str(target), str(source))
+    _gpg(home, "--pinentry-mode", "loopback", "--passphrase", passphrase, "--encrypt", "--sign",
+         "--trust-model", "always", "--compress-algo", "none", "--recipient", USER_ID, "--output",
+         str(target), str(source))
     return target
 
 

@@ -210,6 +210,22 @@ def test_a_missing_key_says_which_key_and_what_to_do(gpg_home: Path, tmp_path: P
     assert str(other) in caught.value.message
 
 
+def test_a_key_with_a_passphrase_fails_at_once(tmp_path: Path) -> None:
+    if not gnupg.gpg_available():
+        pytest.skip("gpg is not installed")
+    home = gnupg.make_home(tmp_path / "locked", passphrase="secret words")
+    try:
+        plain = write_traffic(tmp_path / "plain", 2, per_file=2)[0]
+        path = gnupg.encrypt(home, plain, tmp_path / (plain.name + ".gpg"), passphrase="secret words")
+        gnupg.stop_agent(home)  # forget the passphrase the agent kept from signing
+        with pytest.raises(GpgError) as caught:
+            open_archive(path, gpg_home=home, temp_dir=tmp_path)
+    finally:
+        gnupg.stop_agent(home)
+    assert caught.value.title == "Archive key locked"
+    assert "passphrase" in caught.value.message and str(home) in caught.value.message
+
+
 def test_gpg_missing_home_and_not_openpgp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "mlog-x.zip.gpg"
     path.write_bytes(b"not an openpgp message at all")

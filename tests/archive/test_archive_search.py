@@ -137,6 +137,6 @@ def test_no_index_yet(tmp_path: Path) -> None:
 def test_a_damaged_index_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "index.sqlite"
     path.write_bytes(b"not sqlite at all" * 500)
-    with pytest.raises(KapkaError, match="Kapka builds it again|kapka archives list DIR") as caught:
+    with pytest.raises(KapkaError, match=r"Kapka builds it again|kapka archives list DIR") as caught:
         ArchiveSearch(path)
     assert caught.value.title == "Archive index unusable"
