@@ -178,3 +178,27 @@ async def test_read_only_mode_shows_services_and_sends_nothing(
             await pilot.pause()
             assert app.screen is services
     assert journal.tail(20) == []
+
+
+async def test_the_palette_opens_the_clients_and_asks_whose_services(
+        initialised: Initialised, config, secrets) -> None:
+    from console.commands import kapka_commands
+    from screens.access.chooser import ClientChooser
+    from screens.clients import ClientsScreen
+    from screens.dashboard import DashboardScreen
+    from screens.services import ServicesScreen
+
+    with_registry(initialised)
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        commands = {command.name: command for command in kapka_commands(app)}
+        commands["clients: open"].callback()
+        await dialog(pilot, ClientsScreen)
+        app.pop_screen()
+        commands["services: open"].callback()
+        chooser = await dialog(pilot, ClientChooser)
+        assert chooser.clients[0].id == REGISTRY  # subsystems first
+        await pilot.press("enter")
+        services = await dialog(pilot, ServicesScreen)
+        assert services.client_id == REGISTRY
