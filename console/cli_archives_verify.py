@@ -9,7 +9,9 @@ archive could not be verified at all (for example no key to decrypt it), 2 for u
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import IO
@@ -30,7 +32,6 @@ from console.cli_session import (
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
-    exit_codes_help,
     print_json,
     wrapped,
 )
@@ -56,6 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=_("print the whole report as JSON"))
 
 
+def exit_codes_help() -> str:
+    return _("exit codes:\n"
+             "  0    every check passed (checks that cannot be made, such as attachments\n"
+             "       X-Road does not archive, are listed but do not fail)\n"
+             "  1    an archive could not be verified at all (for example no key to decrypt\n"
+             "       it), or the run was cancelled\n"
+             "  2    usage or configuration error: arguments, the verification configuration\n"
+             "  3    a check failed: something is missing, altered or not validly signed\n"
+             "  130  interrupted")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kapka archives verify",
@@ -76,8 +88,15 @@ def exit_code(report: DirectoryReport) -> int:
     return EXIT_OK
 
 
+def _width() -> int:
+    return max(80, min(shutil.get_terminal_size((100, 24)).columns, 160))
+
+
 def _finding_lines(finding: Finding, indent: str) -> list[str]:
-    lines = [f"{indent}{finding.status.value:<10} {finding.layer.value}: {finding.message} [{finding.code}]"]
+    text = f"{finding.status.value:<10} {finding.layer.value}: {finding.message} [{finding.code}]"
+    lines = textwrap.wrap(text, _width() - len(indent), subsequent_indent=" " * 11,
+                          break_long_words=False, break_on_hyphens=False)
+    lines = [indent + line for line in lines]
     if finding.entry:
         lines.append(f"{indent}{'':<10} {_('entry')}: {finding.entry}")
     if finding.expected is not None or finding.found is not None:

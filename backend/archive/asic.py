@@ -16,18 +16,17 @@ matched without regard to case, as X-Road does.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 
+from backend.archive.files import open_archive_bytes
+from backend.archive.safety import ArchiveError, Limits
 from backend.i18n import _
 
 MIMETYPE = "application/vnd.etsi.asic-e+zip"
-#: the most one container may hold when unpacked (X-Road logs REST bodies up to 1 GiB only when
-#: configured to; the default limit is 10 MiB)
-MAX_CONTAINER_BYTES = 256 * 1024 * 1024
+#: the most one container may hold when unpacked, read into memory (X-Road logs bodies up to
+#: 10 MiB by default; larger containers are reported as not verified)
+MAX_CONTAINER_BYTES = 64 * 1024 * 1024
 
 ENTRY_MIMETYPE = "mimetype"
 ENTRY_MESSAGE = "message.xml"
@@ -130,39 +129,39 @@ def _classify(name: str) -> tuple[str, str] | None:
     return None
 
 
+_LIMITS = Limits(max_entry_size=MAX_CONTAINER_BYTES, max_total=MAX_CONTAINER_BYTES, max_entries=10_000)
+
+
 def _read_entries(data: bytes, limit: int) -> tuple[list[str], dict[str, tuple[str, bytes]]]:
+    limits = _LIMITS if limit == MAX_CONTAINER_BYTES else Limits(max_entry_size=limit, max_total=limit)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        archive = open_archive_bytes(data, "container.asice", limits=limits)
+    except ArchiveError as exc:
         # X-Road reads such a file as a container without entries: no mimetype.
         raise AsicError("asic_mime_type_not_found",
                         _("Not an ASiC-E container: the file is not a ZIP archive ({error}).")
-                        .format(error=exc)) from exc
-    names = [info.filename for info in archive.infolist()]
+                        .format(error=exc.message)) from exc
+    names = [entry.name for entry in archive.entries]
     wanted: dict[str, tuple[str, bytes]] = {}
-    budget = limit
     with archive:
-        for info in archive.infolist():
-            kind = _classify(info.filename)
-            if kind is None or info.is_dir():
+        for entry in archive.entries:
+            kind = _classify(entry.name)
+            if kind is None or entry.name.endswith("/"):
                 continue
-            if kind[1] in wanted:
+            if kind[1] in wanted or entry.name_problem == "duplicate_name":
                 raise AsicError("asic_invalid_container",
                                 _("The container holds the entry {name} twice.").format(name=kind[1]),
                                 kind[1])
+            if entry.refused in ("too_large", "total_too_large"):
+                raise AsicError("asic_too_large",
+                                _("The container unpacks to more than {limit} MiB; it is not read.")
+                                .format(limit=limit // (1024 * 1024)), entry.name)
             try:
-                with archive.open(info) as handle:
-                    content = handle.read(budget + 1)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError,
-                    ValueError) as exc:
+                content = archive.read(entry)
+            except ArchiveError as exc:
                 raise AsicError("asic_invalid_container",
                                 _("The entry {name} of the container cannot be read: {error}")
-                                .format(name=info.filename, error=exc), info.filename) from exc
-            budget -= len(content)
-            if budget < 0:
-                raise AsicError("asic_invalid_container",
-                                _("The container unpacks to more than {limit} MiB; it is not read.")
-                                .format(limit=limit // (1024 * 1024)), info.filename)
+                                .format(name=entry.name, error=exc.message), entry.name) from exc
             wanted[kind[1]] = (kind[0], content)
     return names, wanted
 

@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import random
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ class Pki:
     tsa_key: rsa.RSAPrivateKey
     tsa: x509.Certificate
     members: dict[str, Signer] = field(default_factory=dict)
+    _ocsp_cache: dict[tuple, bytes] = field(default_factory=dict)
 
     @classmethod
     def create(cls, label: str = "pki") -> Pki:
@@ -113,6 +115,14 @@ class Pki:
         return self.members[label]
 
     def ocsp_response(self, cert: x509.Certificate, at: dt.datetime, status: str = "good") -> bytes:
+        """The responder's answer for ``cert``, made every 20 minutes as a security server fetches it."""
+        at = at.replace(minute=at.minute - at.minute % 20, second=0, microsecond=0)
+        key = (cert.serial_number, at, status)
+        if key not in self._ocsp_cache:
+            self._ocsp_cache[key] = self._ocsp_response(cert, at, status)
+        return self._ocsp_cache[key]
+
+    def _ocsp_response(self, cert: x509.Certificate, at: dt.datetime, status: str) -> bytes:
         statuses = {"good": ocsp.OCSPCertStatus.GOOD, "revoked": ocsp.OCSPCertStatus.REVOKED}
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=cert, issuer=self.ca, algorithm=hashes.SHA1(), cert_status=statuses[status],
@@ -174,7 +184,8 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def soap_message(query_id: str, client: str, service: str, response: bool = False) -> bytes:
+def soap_message(query_id: str, client: str, service: str, response: bool = False,
+                 payload: str = "") -> bytes:
     def ident(kind: str, value: str) -> str:
         parts = value.split("/")
         names = ["xRoadInstance", "memberClass", "memberCode", "subsystemCode", "serviceCode"]
@@ -182,7 +193,8 @@ def soap_message(query_id: str, client: str, service: str, response: bool = Fals
         kind_id = "SERVICE" if kind == "service" else "SUBSYSTEM"
         return f'<xroad:{kind} id:objectType="{kind_id}">{inner}</xroad:{kind}>'
 
-    body = "<prod:getRandomResponse/>" if response else "<prod:getRandom/>"
+    tag = "getRandomResponse" if response else "getRandom"
+    body = f"<prod:{tag}><prod:data>{payload}</prod:data></prod:{tag}>" if payload else f"<prod:{tag}/>"
     return ('<?xml version="1.0" encoding="utf-8"?><SOAP-ENV:Envelope '
             'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
             'xmlns:id="http://x-road.eu/xsd/identifiers" '
@@ -313,16 +325,21 @@ class Record:
     attachments: list[bytes] = field(default_factory=list)
 
 
-def make_records(count: int, *, rest_every: int = 5) -> list[Record]:
+def make_records(count: int, *, rest_every: int = 5, payload: int = 0) -> list[Record]:
+    """SOAP requests and REST requests with a body; ``payload`` adds up to that many bytes of data."""
     records = []
     for number in range(count):
         query = f"q-{number:07d}"
         client, service = f"{INSTANCE}/GOV/C{number % 3}/App", f"{INSTANCE}/COM/S{number % 2}/Svc/getRandom"
+        data = ""
+        if payload:
+            size = payload * (1 + number % 4) // 4 * 3 // 4  # base64 grows 3 bytes to 4
+            data = base64.b64encode(random.Random(number).randbytes(size)).decode()
         if rest_every and number % rest_every == rest_every - 1:
-            body = b'{"n": %d}' % number
+            body = b'{"n": %d, "data": "%s"}' % (number, data.encode()) if data else b'{"n": %d}' % number
             records.append(Record(query, rest_request(query, client, service), client, [body]))
         else:
-            records.append(Record(query, soap_message(query, client, service), client))
+            records.append(Record(query, soap_message(query, client, service, payload=data), client))
     return records
 
 
@@ -355,15 +372,27 @@ def containers(pki: Pki, records: list[Record], at: dt.datetime = START, *, batc
     return out
 
 
+def _chunks(items: list[tuple[str, bytes]], per_file: int, max_bytes: int | None) -> list[list]:
+    """X-Road's rotation: a new file after ``per_file`` records, or once the file passed ``max_bytes``."""
+    chunks: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for item in items:
+        if len(chunks[-1]) >= per_file or (max_bytes is not None and size > max_bytes):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return [chunk for chunk in chunks if chunk]
+
+
 def write_archives(directory: Path, items: list[tuple[str, bytes]], *, per_file: int = 10,
-                   group: str | None = None, start: dt.datetime = START,
+                   max_bytes: int | None = None, group: str | None = None, start: dt.datetime = START,
                    previous: tuple[str, str] | None = None) -> list[Path]:
     """Archive files of ``per_file`` containers each ((entry name, bytes)), chained by linkinginfo."""
     directory.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     last, last_name = previous if previous else ("", "-")
-    for number, first in enumerate(range(0, len(items), per_file)):
-        chunk = items[first:first + per_file]
+    for number, chunk in enumerate(_chunks(items, per_file, max_bytes)):
         header = f"{last or '-'} {last_name} SHA-512\n"
         lines = []
         for name, data in chunk:

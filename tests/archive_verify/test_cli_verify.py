@@ -40,7 +40,8 @@ def test_a_failure_exits_3_and_names_what_is_broken(archive_dir: Path) -> None:
     sorted(archive_dir.glob("mlog-*.zip"))[1].unlink()
     code, out = verify(str(archive_dir), "--chain-only")
     assert code == 3
-    assert "FAIL       chain: The archive file mlog-" in out and "[archive_missing]" in out
+    words = " ".join(out.split())
+    assert "FAIL chain: The archive file mlog-" in words and "[archive_missing]" in words
 
 
 def test_fixture_containers_and_verification_configuration() -> None:
@@ -93,3 +94,10 @@ def test_encrypted_archives_with_and_without_the_key(archive_dir: Path, conf_dir
     stop_agent(empty)
     assert code == 1
     assert "[archive_not_decrypted]" in out and "--gpg-home" in out
+
+
+def test_kapka_archives_verify_dispatches_here(archive_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main
+
+    assert main(["archives", "verify", str(archive_dir), "--chain-only", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["records"] == 18

@@ -239,3 +239,13 @@ def test_certificates_are_judged_at_the_timestamps_time(xroad_conf) -> None:
         (Layer.OCSP, "incorrect_validation_info")]
     unknown, _status = checker.check(signature.cert, [], signature.ocsp_responses, "EE", at_stamp)
     assert [f.code for f in unknown] == ["cannot_create_cert_path"]
+
+
+def test_the_der_of_hash_steps_is_asn1crypto_s_encoding_of_the_schema() -> None:
+    from backend.archive.verify.hashchain import DigestList, digest_list
+
+    items = [(SHA256, bytes(range(32))), ("http://www.w3.org/2001/04/xmlenc#sha512", b"\x0b" * 200)]
+    schema = DigestList([{"digest": value, "digest_method": method, "transforms": []}
+                         for method, value in items])
+    assert digest_list(items) == schema.dump(force=True)
+    assert DigestList.load(digest_list(items))[1]["digest"].native == b"\x0b" * 200

@@ -116,7 +116,7 @@ class CertificateChecker:
 
     def _path(self, cert: ax509.Certificate, extra: list[ax509.Certificate], instance: str,
               at: datetime) -> list[ax509.Certificate]:
-        key = (cert.dump(), tuple(c.dump() for c in extra), instance)
+        key = (cert.contents, tuple(c.contents for c in extra), instance)  # .contents: no re-encoding
         chain = self._paths.get(key)
         if chain is not None and all(_valid_at(c, at) for c in chain[1:]):
             return chain
@@ -148,7 +148,7 @@ class CertificateChecker:
     def _ocsp_for(self, subject: ax509.Certificate, issuer: ax509.Certificate, responses: list[bytes],
                   instance: str, at: datetime) -> OcspStatus:
         for der in responses:
-            key = (der, subject.dump(), issuer.dump())
+            key = (der, subject.contents, issuer.contents)
             if key not in self._ocsp:
                 try:
                     self._ocsp[key] = self._ocsp_static(der, subject, issuer)

@@ -45,6 +45,7 @@ class ContainerVerifier:
         self.certificates = CertificateChecker(conf) if conf is not None else None
         self._tsa_certs = [tsa.cert for tsa in conf.tsas] if conf is not None else None
         self._timestamps: dict[tuple[bytes, bytes], TimestampInfo | TimestampError] = {}
+        self._names: dict[tuple, ClientId | SignerError | None] = {}
 
     def verify(self, data: bytes, name: str, *, standalone: bool = True) -> RecordReport:
         """The report of one container; ``standalone`` adds a note when no configuration is given."""
@@ -52,7 +53,8 @@ class ContainerVerifier:
         try:
             container = parse_container(data)
         except AsicError as exc:
-            report.findings.append(failed(Layer.CONTAINER, exc.code, exc.message, exc.entry))
+            maker = unverified if exc.code == "asic_too_large" else failed
+            report.findings.append(maker(Layer.CONTAINER, exc.code, exc.message, exc.entry))
             return report
         report.findings.append(passed(Layer.CONTAINER, "container_ok",
                                       _("ASiC-E structure complete ({layout} layout).")
@@ -194,13 +196,17 @@ class ContainerVerifier:
         if ocsp is not None:
             report.ocsp_produced_at = ocsp.produced_at.astimezone(UTC).isoformat()
 
-    @staticmethod
-    def _signer_name(sig: XadesSignature, signer: ClientId, profile: str | None,
+    def _signer_name(self, sig: XadesSignature, signer: ClientId, profile: str | None,
                      report: RecordReport) -> None:
-        try:
-            named = cert_member(sig.cert, profile, signer.instance)
-        except SignerError as exc:
-            report.findings.append(failed(Layer.CERTIFICATE, exc.code, exc.message))
+        key = (sig.cert.contents, profile, signer.instance)
+        if key not in self._names:
+            try:
+                self._names[key] = cert_member(sig.cert, profile, signer.instance)
+            except SignerError as exc:
+                self._names[key] = exc
+        named = self._names[key]
+        if isinstance(named, SignerError):
+            report.findings.append(failed(Layer.CERTIFICATE, named.code, named.message))
             return
         if named is None:
             report.findings.append(unverified(

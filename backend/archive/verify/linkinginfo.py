@@ -114,22 +114,21 @@ def check_file(info: LinkingInfo, digests: dict[str, bytes], archive_entries: li
     if len(set(listed)) != len(listed):
         findings.append(failed(Layer.LINKINGINFO, "linkinginfo_malformed",
                                _("linkinginfo lists the same entry more than once.")))
-    previous = info.prev_digest or ""
-    broken = 0
+    new_hash = getattr(hashlib, info.hash_name)
+    previous = (info.prev_digest or "").encode("ascii")
     for recorded, name in info.lines:
         entry_digest = digests.get(name)
+        expected = recorded.lower()
         if entry_digest is not None:
-            computed = hashlib.new(info.hash_name,
-                                   (previous + entry_digest.hex()).encode("ascii")).hexdigest()
-            if computed != recorded.lower():
-                broken += 1
+            computed = new_hash(previous + entry_digest.hex().encode("ascii")).hexdigest()
+            if computed != expected:
                 finding = failed(Layer.LINKINGINFO, "linkinginfo_digest_mismatch",
                                  _("The digest of {entry} does not match linkinginfo: the entry (or "
                                    "linkinginfo) was altered.").format(entry=name),
                                  entry=name, expected=recorded, found=computed)
                 findings.append(finding)
                 per_entry[name] = finding
-        previous = recorded.lower()
+        previous = expected.encode("ascii", "replace")
     last = info.last_digest
     if name_tag is not None and last is not None and not last.startswith(name_tag.lower()):
         findings.append(failed(Layer.LINKINGINFO, "archive_name_tag_mismatch",

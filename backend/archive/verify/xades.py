@@ -47,7 +47,7 @@ _SIGNATURE_METHODS: dict[str, tuple[str, str]] = {  # URI → (scheme, hash)
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": ("ecdsa", "sha512"),
 }
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
-_ID_XPATH = etree.XPath("//*[@Id=$ident or @ID=$ident or @id=$ident]")
+_ID_XPATH = etree.XPath('//@*[local-name()="Id" or local-name()="ID" or local-name()="id"][.=$ident]/..')
 
 
 @lru_cache(maxsize=1024)
