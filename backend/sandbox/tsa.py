@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -65,6 +66,18 @@ def _attribute(kind: str, value: object) -> cms.CMSAttribute:
 
 
 @dataclass(frozen=True)
+class _StaticParts:
+    """The DER pieces that are the same in every token of one TSA (asn1crypto is slow to
+    re-encode a certificate each time)."""
+
+    tsa_name: bytes
+    content_type: bytes
+    signing_certificate: bytes
+    sid: bytes
+    certificates: bytes
+
+
+@dataclass(frozen=True)
 class TimestampAuthority:
     """A TSA key and certificate (one of the sandbox's ``Pki.tsas``)."""
 
@@ -75,8 +88,21 @@ class TimestampAuthority:
     def of(cls, authority: Authority) -> TimestampAuthority:
         return cls(authority.key, authority.cert)
 
-    def _asn1_cert(self) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(self.cert.public_bytes(serialization.Encoding.DER))
+    @cached_property
+    def _parts(self) -> _StaticParts:
+        der = self.cert.public_bytes(serialization.Encoding.DER)
+        cert = asn1_x509.Certificate.load(der)
+        issuer = asn1_x509.GeneralName(name="directory_name", value=cert.issuer)
+        cert_id = {"cert_hash": hashlib.sha256(der).digest(),
+                   "issuer_serial": {"issuer": [issuer], "serial_number": cert.serial_number}}
+        return _StaticParts(
+            tsa_name=asn1_x509.GeneralName(name="directory_name", value=cert.subject).dump(),
+            content_type=_attribute("content_type", "tst_info").dump(),
+            signing_certificate=_attribute("signing_certificate_v2", {"certs": [cert_id]}).dump(),
+            sid=cms.SignerIdentifier(name="issuer_and_serial_number", value={
+                "issuer": cert.issuer, "serial_number": cert.serial_number}).dump(),
+            certificates=cms.CertificateSet([cert]).dump(),
+        )
 
     def token(
         self,
@@ -98,7 +124,7 @@ class TimestampAuthority:
             raise TimestampError("the imprint's length does not match its algorithm")
         when = (gen_time or utcnow()).astimezone(dt.UTC)
         when = when.replace(microsecond=when.microsecond // 1000 * 1000)
-        cert = self._asn1_cert()
+        parts = self._parts
         info: dict[str, object] = {
             "version": "v1",
             "policy": POLICY_OID,
@@ -107,28 +133,23 @@ class TimestampAuthority:
             "serial_number": serial if serial is not None else secrets.randbits(63),
             "gen_time": when,
             "accuracy": {"seconds": 1},
-            "tsa": asn1_x509.GeneralName(name="directory_name", value=cert.subject),
+            "tsa": asn1_x509.GeneralName.load(parts.tsa_name),
         }
         if nonce is not None:
             info["nonce"] = nonce
         tst_der = tsp.TSTInfo(info).dump()
-        cert_id = {"cert_hash": hashlib.sha256(cert.dump()).digest(),
-                   "issuer_serial": {"issuer": [asn1_x509.GeneralName(
-                       name="directory_name", value=cert.issuer)],
-                       "serial_number": cert.serial_number}}
-        attributes = [
-            _attribute("content_type", "tst_info"),
-            _attribute("signing_time", cms.Time(name="utc_time", value=when.replace(microsecond=0))),
-            _attribute("signing_certificate_v2", {"certs": [cert_id]}),
-            _attribute("message_digest", hashlib.sha256(tst_der).digest()),
+        encoded = [
+            parts.content_type,
+            _attribute("signing_time", cms.Time(name="utc_time",
+                                                value=when.replace(microsecond=0))).dump(),
+            parts.signing_certificate,
+            _attribute("message_digest", hashlib.sha256(tst_der).digest()).dump(),
         ]
         # DER orders a SET OF by the encodings; verifiers re-encode it that way before checking
-        attributes.sort(key=lambda attribute: attribute.dump())
-        signed_attrs = cms.CMSAttributes(attributes)
+        signed_attrs = cms.CMSAttributes([cms.CMSAttribute.load(item) for item in sorted(encoded)])
         signer_info = cms.SignerInfo({
             "version": "v1",
-            "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
-                "issuer": cert.issuer, "serial_number": cert.serial_number}),
+            "sid": cms.SignerIdentifier.load(parts.sid),
             "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
             "signed_attrs": signed_attrs,
             "signature_algorithm": algos.SignedDigestAlgorithm(
@@ -140,7 +161,7 @@ class TimestampAuthority:
             "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
             "encap_content_info": {"content_type": "tst_info",
                                    "content": core.ParsableOctetString(tst_der)},
-            "certificates": [cert],
+            "certificates": cms.CertificateSet.load(parts.certificates),
             "signer_infos": [signer_info],
         })
         return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import io
 import os
@@ -243,15 +244,45 @@ def test_lone_messages_get_plain_signatures_and_single_timestamps(
     pytest.fail("no container with a plain signature and a single timestamp")
 
 
+def test_days_of_traffic_are_archived_every_six_hours(
+        templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three days after the sandbox's CA began, the records spread over the days: the archiver's
+    runs every six hours give a file each, lone messages get plain signatures."""
+    data_dir = _copy(templates, tmp_path / "sandbox")
+    later = _ca(data_dir).not_valid_before_utc + dt.timedelta(days=3)
+    monkeypatch.setattr("backend.sandbox.traffic.generate.utcnow", lambda: later)
+    result = generate(data_dir, Options(600, seed=4), lambda: PIN)
+    assert later - dt.timedelta(days=3) < _utc(result.start_ms) < _utc(result.end_ms) < later
+    archived = _check_run(data_dir, result)
+    _chained(archived, archived.files)
+    assert len(archived.files) >= 10
+    assert any(not c.batch_signature for c in archived.records.values())
+    six_hours = 6 * 3600
+    for path in archived.files:
+        match = checks.NAME.match(path.name)
+        start, end = (calendar.timegm(time.strptime(match[key], "%Y%m%d%H%M%S"))
+                      for key in ("start", "end"))
+        assert -(-(start + 63) // six_hours) == -(-end // six_hours), path.name
+
+
+def _utc(moment_ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(moment_ms / 1000, dt.UTC)
+
+
 @pytest.mark.parametrize("grouping", ["member", "subsystem"])
 def test_grouping_gives_one_chain_per_group(templates: Templates, tmp_path: Path,
                                             grouping: str) -> None:
     data_dir = _copy(templates, tmp_path / "sandbox")
-    with sqlite3.connect(data_dir / "sandbox.db") as connection:  # a second member's subsystem
-        connection.execute(
-            "INSERT INTO clients (id, instance_identifier, member_class, member_code, "
-            "subsystem_code, status, created_at) VALUES ('SANDBOX-KG:COM:50010002:payments', "
-            "'SANDBOX-KG', 'COM', '50010002', 'payments', 'REGISTERED', '2025-01-01T00:00:00+00:00')")
+    with sqlite3.connect(data_dir / "sandbox.db") as connection:  # registered subsystems
+        for client in ("GOV:70000001:registry", "GOV:70000001:notifications", "COM:50010002:payments",
+                       "COM:50010002:reports"):
+            member_class, code, subsystem = client.split(":")
+            status = "SAVED" if subsystem == "reports" else "REGISTERED"  # not in the traffic
+            connection.execute(
+                "INSERT INTO clients (id, instance_identifier, member_class, member_code, "
+                "subsystem_code, status, created_at) VALUES (?, 'SANDBOX-KG', ?, ?, ?, ?, "
+                "'2025-01-01T00:00:00+00:00')",
+                (f"SANDBOX-KG:{client}", member_class, code, subsystem, status))
     result = generate(data_dir, Options(160, seed=11, grouping=grouping, max_filesize=60_000),
                       lambda: PIN)
     archived = _check_run(data_dir, result)

@@ -116,15 +116,17 @@ def _timestamping_authority(authority: SandboxCA) -> TimestampAuthority:
 
 
 def _participants(authority: SandboxCA, owner: Party) -> Participants:
+    """The server's registered subsystems are local; until it has one, the owner's subsystems in
+    the global configuration stand in (and else the owner member itself)."""
     seed = authority.seed
-    local: set[Party] = set()
     rows = authority.connection.execute(
-        "SELECT member_class, member_code, subsystem_code FROM clients "
-        "WHERE instance_identifier = ? AND subsystem_code IS NOT NULL", (seed.instance,)).fetchall()
-    local.update(Party(str(c), str(m), str(s)) for c, m, s in rows)
+        "SELECT member_class, member_code, subsystem_code FROM clients WHERE "
+        "instance_identifier = ? AND subsystem_code IS NOT NULL AND status = 'REGISTERED'",
+        (seed.instance,)).fetchall()
+    local = {Party(str(c), str(m), str(s)) for c, m, s in rows}
     owner_member = seed.member(owner.member_class, owner.member_code)
-    if owner_member is not None:
-        local.update(Party(owner.member_class, owner.member_code, s) for s in owner_member.subsystems)
+    if not local and owner_member is not None:
+        local = {Party(owner.member_class, owner.member_code, s) for s in owner_member.subsystems}
     remote = {Party(m.member_class, m.code, s) for m in seed.members for s in m.subsystems} - local
     ordered = sorted(local, key=Party.sort_key) or [owner]
     return Participants(seed.instance, tuple(ordered), tuple(sorted(remote, key=Party.sort_key)))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
 
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
@@ -24,8 +26,23 @@ from backend.sandbox import ocsp
 from backend.sandbox.pki import Issuer
 
 
-def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+@dataclass(frozen=True)
+class _Responder:
+    """What every response of one CA and responder repeats, encoded once."""
+
+    name_hash: bytes
+    key_hash: bytes
+    responder_key_hash: bytes
+    certs: bytes | None
+
+
+@lru_cache(maxsize=16)
+def _responder(ca_der: bytes, responder_der: bytes) -> _Responder:
+    ca = asn1_x509.Certificate.load(ca_der)
+    responder = asn1_x509.Certificate.load(responder_der)
+    certs = asn1_ocsp.Certificates([responder]).dump() if responder_der != ca_der else None
+    return _Responder(hashlib.sha1(ca.subject.dump()).digest(), ca.public_key.sha1,
+                      responder.public_key.sha1, certs)
 
 
 def _status(registration: ocsp.Registration | None, moment: dt.datetime) -> asn1_ocsp.CertStatus:
@@ -48,13 +65,13 @@ def response_at(
 ) -> bytes:
     """The DER OCSP response about ``cert`` that the responder produced at ``this_update``."""
     moment = this_update.astimezone(dt.UTC).replace(microsecond=0)
-    ca = _asn1(issuer.ca.cert)
-    responder = _asn1(issuer.responder.cert)
+    fixed = _responder(issuer.ca.cert.public_bytes(serialization.Encoding.DER),
+                       issuer.responder.cert.public_bytes(serialization.Encoding.DER))
     single = {
         "cert_id": {
             "hash_algorithm": {"algorithm": "sha1"},  # the CertID hash of RFC 5019, as X-Road asks
-            "issuer_name_hash": hashlib.sha1(ca.subject.dump()).digest(),
-            "issuer_key_hash": ca.public_key.sha1,
+            "issuer_name_hash": fixed.name_hash,
+            "issuer_key_hash": fixed.key_hash,
             "serial_number": cert.serial_number,
         },
         "cert_status": _status(lookup(issuer.ca.cert.subject, cert.serial_number), moment),
@@ -62,7 +79,7 @@ def response_at(
         "next_update": moment + dt.timedelta(seconds=validity_seconds),
     }
     tbs = asn1_ocsp.ResponseData({
-        "responder_id": asn1_ocsp.ResponderId(name="by_key", value=responder.public_key.sha1),
+        "responder_id": asn1_ocsp.ResponderId(name="by_key", value=fixed.responder_key_hash),
         "produced_at": moment,
         "responses": [single],
     })
@@ -77,8 +94,8 @@ def response_at(
     basic: dict[str, object] = {"tbs_response_data": tbs,
                                 "signature_algorithm": {"algorithm": algorithm},
                                 "signature": signature}
-    if issuer.responder.cert != issuer.ca.cert:
-        basic["certs"] = [responder]
+    if fixed.certs is not None:
+        basic["certs"] = asn1_ocsp.Certificates.load(fixed.certs)
     response = asn1_ocsp.OCSPResponse({
         "response_status": "successful",
         "response_bytes": {"response_type": "basic_ocsp_response",
