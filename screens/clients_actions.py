@@ -140,13 +140,14 @@ class ClientActions:
         self._start("add_client", self._add)
 
     async def _add(self) -> str | None:
-        wanted: NewClient | None = await self.app.push_screen_wait(
-            AddClientDialog(self.server, self.local_clients()))
-        if wanted is None:
+        async def send(wanted: NewClient) -> Client | None:
+            return await confirming_warnings(self.app, lambda: self.server.clients.add(
+                wanted.member_class, wanted.member_code, wanted.subsystem_code), Client)
+
+        added: Client | None = await self.app.push_screen_wait(
+            AddClientDialog(self.server, self.local_clients(), send))
+        if added is None:
             return None
-        added = await confirming_warnings(self.app, lambda: self.server.clients.add(
-            wanted.member_class, wanted.member_code, wanted.subsystem_code), Client)
-        assert added is not None
         self.wanted = added.id
         message = _("Added {client} ({status}).").format(client=added.id, status=added.status)
         if added.status == SAVED and not self.reason("register", added):

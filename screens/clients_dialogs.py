@@ -18,8 +18,9 @@ from textual.widgets.option_list import Option
 from backend.api.service_models import CONNECTION_TYPES, Client
 from backend.errors import KapkaError
 from backend.i18n import _
-from screens.clients_rules import CONNECTION_WORDS
+from screens.clients_rules import CONNECTION_WORDS, explain
 from screens.keys_dialogs import KeysDialog
+from screens.services_dialogs import Sender, SendingDialog
 from screens.setup.step_init import identifier_problem
 from screens.widgets.choices import Choice, cursor_to_pressed
 
@@ -44,9 +45,10 @@ def candidate_label(client: Client, local: bool = False) -> str:
     return f"{short}  {name} · {kind}{where}".replace("  ·", " ·")
 
 
-class AddClientDialog(KeysDialog):
+class AddClientDialog(SendingDialog):
     """Pick a member or subsystem of the global configuration, or type one (a new subsystem of a
-    member: pick the member and type the subsystem code)."""
+    member: pick the member and type the subsystem code). OK adds it (``sender``); a refusal is
+    said here and the dialog stays open."""
 
     OK_LABEL = _("Add")
 
@@ -59,17 +61,18 @@ class AddClientDialog(KeysDialog):
     AddClientDialog #add-loading { color: $text-muted; height: auto; }
     """
 
-    def __init__(self, server: Any, local: list[Client]) -> None:
+    def __init__(self, server: Any, local: list[Client], sender: Sender) -> None:
         super().__init__(_("Type to search the global configuration; enter on a line fills the "
                            "fields. For a new subsystem of a member, pick the member and type the "
                            "subsystem code. Subsystems of a member sign with the member's "
-                           "signing certificate; a new member needs its own."))
+                           "signing certificate; a new member needs its own."), sender)
         self.TITLE_TEXT = _("Add a member or subsystem")
         self.server = server
         self.local = [client for client in local if client.id]
         self.candidates: list[tuple[Client, bool]] = [(client, True) for client in self.local]
         self.member_classes: list[str] = sorted({client.member_class for client in self.local})
         self.loaded = False
+        self.wanted: NewClient | None = None
 
     def compose_fields(self) -> ComposeResult:
         yield Input(id="add-search", placeholder=_("search: name, class, code or subsystem"))
@@ -155,7 +158,10 @@ class AddClientDialog(KeysDialog):
         self.query_one("#add-code", Input).value = client.member_code
         self.query_one("#add-subsystem", Input).value = client.subsystem_code or ""
 
-    def answer(self) -> NewClient | None:
+    def explain_error(self, error: KapkaError) -> KapkaError:
+        return explain(error, self.wanted.label if self.wanted else "")
+
+    def checked(self) -> NewClient | None:
         value = self.query_one("#add-class", Select).value
         member_class = value if isinstance(value, str) else ""
         code = self.query_one("#add-code", Input).value.strip()
@@ -174,6 +180,7 @@ class AddClientDialog(KeysDialog):
             self.problem(_("{client} is already a client of this server.").format(
                 client=wanted.label))
             return None
+        self.wanted = wanted
         return wanted
 
 

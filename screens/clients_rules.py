@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from backend.api.errors import ApiError
 from backend.api.service_models import Client
+from backend.errors import KapkaError
 from backend.i18n import N_, _
 
 SAVED, REGISTERED, GLOBAL_ERROR = "SAVED", "REGISTERED", "GLOBAL_ERROR"
@@ -179,3 +181,28 @@ def grouped(clients: Iterable[Client]) -> list[MemberGroup]:
     for group in groups.values():
         group.subsystems.sort(key=lambda client: client.subsystem_code or "")
     return sorted(groups.values(), key=lambda group: (not group.owner, group.member_id))
+
+
+ERROR_ADVICE: dict[str, str] = {
+    "client_already_exists": N_("{client} is already a client of this server."),
+    "additional_member_already_exists": N_(
+        "A security server has its owner and at most one other member as clients; remove the "
+        "other member first, or add this member's subsystems on another server."),
+    "invalid_member_class": N_("The instance has no such member class; choose one from the "
+                               "list."),
+}
+
+
+def explain(error: KapkaError, client: str = "") -> KapkaError:
+    """The server's refusal of a client change, with what to do (X-Road's words stay)."""
+    if not isinstance(error, ApiError):
+        return error
+    advice = ERROR_ADVICE.get(error.code or "")
+    parts = [_(advice).format(client=client)] if advice else []
+    for name, problems in error.validation_errors.items():
+        if "IdentifierChars" in problems:
+            parts.append(_("The {field} may not contain : ; / \\ % or spaces (X-Road's "
+                           "identifier rule).").format(field=name.rsplit(".", 1)[-1]))
+    if not parts:
+        return error
+    return KapkaError("\n".join([*parts, error.message]), error.title)

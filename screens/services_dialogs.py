@@ -51,6 +51,10 @@ class SendingDialog(KeysDialog):
         """The fields' values, or None after saying what is wrong with ``problem``."""
         raise NotImplementedError
 
+    def explain_error(self, error: KapkaError) -> KapkaError:
+        """The server's refusal with what to do (X-Road's code stays in the message)."""
+        return explain(error, self.url)
+
     def answer(self) -> None:
         """OK sends the checked values; the dialog closes once the change is made (``send``)."""
         if not self.sending and (values := self.checked()) is not None:
@@ -66,7 +70,7 @@ class SendingDialog(KeysDialog):
         except Declined:
             self.problem(_("The warnings were not confirmed; nothing was changed."))
         except KapkaError as error:
-            shown = explain(error, self.url)
+            shown = self.explain_error(error)
             self.problem(f"{shown.title}: {shown.message}")
         else:
             self.dismiss(result)

@@ -94,14 +94,14 @@ async def test_an_unregistered_member_is_added_only_after_xroads_warning_is_conf
     app = start(initialised, config, secrets)
     async with app.run_test(size=(100, 30)) as pilot:
         clients = await open_clients(pilot)
+        before = clients.generation
+        await pilot.press("n")
+        add = await dialog(pilot, AddClientDialog)
+        await wait_for(pilot, lambda: add.loaded, what="global configuration")
+        add.query_one("#add-class", Select).value = "GOV"
+        add.query_one("#add-code", Input).value = "79999999"
+        add.query_one("#add-subsystem", Input).value = "newcomer"
         for answer in ("cancel", "confirm"):
-            before = clients.generation
-            await pilot.press("n")
-            add = await dialog(pilot, AddClientDialog)
-            await wait_for(pilot, lambda add=add: add.loaded, what="global configuration")
-            add.query_one("#add-class", Select).value = "GOV"
-            add.query_one("#add-code", Input).value = "79999999"
-            add.query_one("#add-subsystem", Input).value = "newcomer"
             add.query_one("#dialog-ok", Button).press()
             warning = await dialog(pilot, ConfirmDialog)
             text = effect_text(warning)
@@ -109,16 +109,36 @@ async def test_an_unregistered_member_is_added_only_after_xroads_warning_is_conf
             assert app.focused is warning.query_one("#cancel", Button)
             if answer == "cancel":
                 await pilot.press("enter")
-                await finished(pilot, clients, before)
-                assert len(state.local_clients()) == 1  # nothing was added
+                await dialog(pilot, AddClientDialog)  # still open, saying nothing was added
+                await wait_for(pilot, lambda: add.attempts == 1, what="declined")
+                assert "nothing was changed" in problem_text(add)
+                assert len(state.local_clients()) == 1
             else:
                 warning.query_one("#confirm", Button).press()
-                preflight = await dialog(pilot, PreflightDialog)
-                await pilot.press("escape")
-                await finished(pilot, clients, before)
-        assert f"{initialised.member_id.rsplit(':', 2)[0]}:GOV:79999999:newcomer" in {
-            row["id"] for row in state.local_clients()}
-        assert preflight is not None
+        await dialog(pilot, PreflightDialog)
+        await pilot.press("escape")
+        await finished(pilot, clients, before)
+        assert "SANDBOX-KG:GOV:79999999:newcomer" in {row["id"] for row in state.local_clients()}
+
+
+async def test_a_refusal_of_the_server_is_said_in_the_dialog(
+        initialised: Initialised, config, secrets) -> None:
+    state = initialised.state
+    state.add_client("COM", "50010001", None, ignore_warnings=True)
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_clients(pilot)
+        await pilot.press("n")
+        add = await dialog(pilot, AddClientDialog)
+        add.query_one("#add-class", Select).value = "GOV"
+        add.query_one("#add-code", Input).value = "70000003"  # a third member
+        add.query_one("#dialog-ok", Button).press()
+        await wait_for(pilot, lambda: add.attempts == 1, what="refused")
+        problem = problem_text(add)
+        assert "at most one other member" in problem
+        assert "additional_member_already_exists" in problem
+        assert isinstance(app.screen, AddClientDialog)
+        assert len(state.local_clients()) == 2
 
 
 async def test_the_add_dialog_refuses_bad_identifiers_before_anything_is_sent(
