@@ -24,7 +24,7 @@ LEGACY_MAX_QUERY_LENGTH = 225
 REQUEST, RESPONSE = "request", "response"
 BASE32_DIGITS = "0123456789abcdefghijklmnopqrstuv"
 
-_ENTRY = re.compile(r"^(?P<query>.*)-(?P<type>request|response)-(?P<suffix>[A-Za-z0-9]+)\.asice$", re.S)
+_SUFFIX = re.compile(r"[A-Za-z0-9]+\Z")
 _BASE32 = re.compile(r"^[0-9a-v]{1,13}$")
 
 
@@ -94,15 +94,17 @@ def parse_entry_name(name: str, *, legacy: bool | None = None) -> EntryName | No
     ``legacy`` is what the archive's file name says (True: 6.x random suffixes, False: 7.x ids,
     None: unknown, decided by the suffix: base-32 of at most 9 digits is an id).
     """
-    match = _ENTRY.match(name)
-    if match is None:
+    if not name.endswith(CONTAINER_SUFFIX):
         return None
-    encoded, suffix = match["query"], match["suffix"]
+    encoded, dash, rest = name[:-6].rpartition("-")  # rsplit by hand: query ids contain "-"
+    encoded, dash2, kind = encoded.rpartition("-")
+    if not dash or not dash2 or kind not in (REQUEST, RESPONSE) or not _SUFFIX.match(rest):
+        return None
+    suffix = rest
     record_id: int | None = None
     if _BASE32.match(suffix) and (legacy is False or (legacy is None and len(suffix) < 10)):
         record_id = from_base32(suffix)
     plain = "%" not in encoded and "+" not in encoded
     query_id, utf8 = (encoded, True) if plain else decode_query_id(encoded)
     limit = LEGACY_MAX_QUERY_LENGTH if record_id is None else MAX_QUERY_LENGTH
-    return EntryName(name, query_id, match["type"] == RESPONSE, suffix, record_id,
-                     len(encoded) >= limit, utf8)
+    return EntryName(name, query_id, kind == RESPONSE, suffix, record_id, len(encoded) >= limit, utf8)

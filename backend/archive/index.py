@@ -7,8 +7,8 @@ dropped, so ``update()`` on an indexed directory costs a directory listing. File
 be read (a missing gpg key, a truncated copy) are tried again on every update.
 
 Records of one file get consecutive row ids (kept in ``files.first_row``/``last_row``), so a file
-is dropped without an index on ``file_id``. Clients, services and members are stored once in
-``parties`` and referred to by id.
+is dropped without an index on ``file_id``. Clients and services are stored once in ``parties`` and
+referred to by id; the local member of grouped archives is a property of the file.
 """
 
 from __future__ import annotations

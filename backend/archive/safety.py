@@ -3,6 +3,7 @@ and inflating that never produces more than an entry declares."""
 
 from __future__ import annotations
 
+import struct
 import zlib
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ class Problem:
 
 
 _STORED, _DEFLATED = 0, 8
+_STORED_BLOCK = struct.Struct("<BHH")  # header bits, LEN, NLEN
 
 
 def stored_content(raw: memoryview, size: int) -> memoryview | bytes | None:
@@ -82,19 +84,23 @@ def stored_content(raw: memoryview, size: int) -> memoryview | bytes | None:
 
     One block (the usual case) is returned as a view of ``raw``, without copying.
     """
-    parts, position, length = [], 0, len(raw)
+    length = len(raw)
+    if length == size + 5 and length >= 5:  # one final stored block: the usual case, no loop
+        header, block, check = _STORED_BLOCK.unpack_from(raw, 0)
+        if header & 0b111 == 1 and block == size and block ^ check == 0xFFFF:
+            return raw[5:]
+    parts, position = [], 0
     while True:
-        if position + 5 > length or raw[position] & 0b110:  # BTYPE 00 is a stored block
+        if position + 5 > length:
             return None
-        final = raw[position] & 1
-        block = raw[position + 1] | raw[position + 2] << 8
-        if block ^ (raw[position + 3] | raw[position + 4] << 8) != 0xFFFF:
+        header, block, check = _STORED_BLOCK.unpack_from(raw, position)
+        if header & 0b110 or block ^ check != 0xFFFF:  # BTYPE 00 is a stored block
             return None
         start, position = position + 5, position + 5 + block
         if position > length:
             return None
         parts.append(raw[start:position])
-        if final:
+        if header & 1:
             break
     if sum(len(part) for part in parts) != size:
         return None

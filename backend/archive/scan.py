@@ -71,7 +71,7 @@ def _read_records(scan: FileScan, archive: ArchiveFile, legacy: bool | None, gro
     view = archive.view()
     try:
         for entry in archive.entries:
-            if not entry.is_container:
+            if entry.name_problem is not None or not entry.name.endswith(".asice"):  # entry.is_container
                 continue
             containers += 1
             if entry.refused:
