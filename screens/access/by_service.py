@@ -17,13 +17,20 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from backend.i18n import _, ngettext
-from screens.access.common import subject_label, write_reason
-from screens.access.matrix_model import GRANT, REVOKE, CellState, MatrixModel, parse_filter
+from screens.access.common import write_reason
+from screens.access.matrix_model import (
+    GRANT,
+    REVOKE,
+    CellState,
+    MatrixModel,
+    kind_word,
+    parse_filter,
+)
 
 
 def state_word(state: CellState) -> str:
-    return {"granted": _("✓ has the right"), "pending-grant": _("+ grant pending"),
-            "pending-revoke": _("✗ revocation pending"), "none": _("· none")}[state]
+    return {"granted": _("✓ right"), "pending-grant": _("+ grant"),
+            "pending-revoke": _("✗ revoke"), "none": _("· none")}[state]
 
 
 class RightsView(Vertical):
@@ -151,8 +158,8 @@ class ByServiceView(RightsView):
         yield from self.compose_lists(_("Services"), _("Who may call it"))
 
     def on_mount(self) -> None:
-        self.left.add_columns(_("Service"), _("Title"), _("Subjects"))
-        self.right.add_columns(_("Right"), _("Subject"))
+        self.left.add_columns(_("Service"), _("Subjects"), _("Title"))
+        self.right.add_columns(_("Right"), _("Subject"), _("Kind"), _("Name"))
 
     @property
     def service(self) -> str | None:
@@ -172,7 +179,7 @@ class ByServiceView(RightsView):
             if query and query not in row.search_text:
                 continue
             mark = " *" if row.key in pending_services else ""
-            table.add_row(row.code, row.title, f"{counts[row.key]}{mark}", key=row.code)
+            table.add_row(row.code, f"{counts[row.key]}{mark}", row.title, key=row.code)
         self._keep_cursor(table, keep)
         self.fill_right()
 
@@ -188,8 +195,7 @@ class ByServiceView(RightsView):
             return
         subjects = self.model.subjects_of(service)
         for col, state in subjects:
-            table.add_row(state_word(state), subject_label(col.kind, col.label, col.name),
-                          key=col.id)
+            table.add_row(state_word(state), col.label, kind_word(col.kind), col.name, key=col.id)
         self._keep_cursor(table, keep)
         hint.update(ngettext(
             "{service}: {n} subject. a grants access to more, d revokes the highlighted one, "

@@ -35,7 +35,7 @@ class BySubjectView(RightsView):
         yield from self.compose_lists(_("Subjects"), _("Services it may call"))
 
     def on_mount(self) -> None:
-        self.left.add_columns(_("Subject"), _("Kind"), _("Services"))
+        self.left.add_columns(_("Subject"), _("Services"), _("Kind"))
         self.right.add_columns(_("Right"), _("Service"), _("Title"))
 
     @property
@@ -56,7 +56,7 @@ class BySubjectView(RightsView):
                 continue
             mark = " *" if col.id in pending else ""
             label = col.label + (f" ({col.name})" if col.name and col.name != col.label else "")
-            table.add_row(label, kind_word(col.kind), f"{counts[col.id]}{mark}", key=col.id)
+            table.add_row(label, f"{counts[col.id]}{mark}", kind_word(col.kind), key=col.id)
         self._keep_cursor(table, keep)
         self.fill_right()
 

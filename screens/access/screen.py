@@ -64,7 +64,11 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
         Binding("escape", "back", _("Back"), id="access.back"),
     ]
 
+    #: narrow terminals put a view's two lists one above the other
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
     DEFAULT_CSS = """
+    AccessRightsScreen.-narrow RightsView Horizontal { layout: vertical; }
     AccessRightsScreen #access-body { height: 1fr; }
     AccessRightsScreen #access-title { height: auto; padding: 0 1; text-style: bold; }
     AccessRightsScreen #access-loading { height: auto; padding: 0 1; }
