@@ -124,6 +124,9 @@ class RecordsView(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, HEADER_LINES + self.count)
 
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
         self._follow_cursor()

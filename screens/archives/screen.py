@@ -17,12 +17,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 
 from backend.archive.evidence import export_csv
 from backend.archive.index import IndexProgress, UpdateSummary
 from backend.archive.search import ArchiveSearch, RecordFilter
+from backend.errors import KapkaError
 from backend.i18n import _, ngettext
 from screens.archives.export import DirectoryDialog, audit
 from screens.archives.files_view import FilesPane, retention_text
@@ -104,8 +106,26 @@ class ArchivesScreen(KapkaScreen):
         self.indexed = 0  # finished index updates (tests)
         self._stop = threading.Event()
         self.exported: Path | None = None  # the last export (tests)
+        self._problem: KapkaError | None = None
+
+    def _prepare(self) -> None:
+        """Before the widgets exist: the index as it is, its count and first page, so that the screen's
+        first paint shows records (the update comes after)."""
+        self._problem = self.session.problem()
+        if self._problem is not None:
+            return
+        try:
+            search = self.session.open_search()
+        except Exception as error:  # an index that cannot be opened is rebuilt by the update
+            self.log.warning(f"archive index not opened: {error!r}")
+            search = None
+        if search is not None:
+            generation = self.source.reset(RecordFilter(), search)
+            if self.source.compute_count(generation):
+                self.source.fetch(0, generation)
 
     def compose(self) -> ComposeResult:
+        self._prepare()
         yield from self.compose_header()
         with Vertical(id="archives-body"):
             yield ErrorPanel(id="archives-error")
@@ -118,11 +138,12 @@ class ArchivesScreen(KapkaScreen):
                 with TabPane(_("Records"), id=TABS["records"]):
                     yield Input(placeholder=_("/ filter: {keys}").format(keys=filter_help()),
                                 id="records-filter", compact=True)
-                    yield Static("", id="records-count", markup=False)
+                    yield Static(self._count_text(), id="records-count", markup=False)
                     yield RecordsView(self.source, id="records")
                 with TabPane(_("Files"), id=TABS["files"]):
-                    yield FilesPane(id="files")
-                with TabPane(_("Retention"), id=TABS["retention"]), VerticalScroll(id="retention-scroll"):
+                    yield Lazy(FilesPane(id="files"))  # mounted after the first paint
+                retention = Lazy(VerticalScroll(id="retention-scroll"))
+                with TabPane(_("Retention"), id=TABS["retention"]), retention:
                     yield Static(_("Indexing…"), id="retention-body")
         yield from self.compose_footer()
 
@@ -132,15 +153,18 @@ class ArchivesScreen(KapkaScreen):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_open)  # the tabs' contents are mounted by then
+        if self._problem is None:
+            self.update_index()
 
     def _first_open(self) -> None:
         self.records.focus()
-        self.open()
+        if self._problem is not None:
+            self.open()
 
     def open(self) -> None:
         """Show the index as it is, then bring it up to date (or report why the directory is unusable)."""
         panel = self.query_one(ErrorPanel)
-        problem = self.session.problem()
+        problem = self._problem = self.session.problem()
         if problem is not None:
             panel.show_error(problem)
             self._set_count(Text(_("No records: the archive directory cannot be read."), style="bold"))
@@ -226,6 +250,9 @@ class ArchivesScreen(KapkaScreen):
         return f"{self.session.archive_dir} — {files}, {records}; {note}"
 
     def show_files(self) -> None:
+        if not self.query(FilesPane) or not self.query("#retention-body"):  # lazy: not mounted yet
+            self.call_after_refresh(self.show_files)
+            return
         session = self.session
         self.query_one(FilesPane).show(session)
         self.query_one("#retention-body", Static).update(retention_text(session))
@@ -253,7 +280,11 @@ class ArchivesScreen(KapkaScreen):
 
     @work(thread=True, exclusive=True, group="archives-count", exit_on_error=False)
     def _count_worker(self, generation: int) -> None:
-        if self.source.compute_count(generation) is not None:
+        """Count, and read the first page with it: one trip to the thread before the first line."""
+        count = self.source.compute_count(generation)
+        if count is not None:
+            if count:
+                self.source.fetch(0, generation)
             self.post_message(self.Counted(generation))
 
     def on_archives_screen_counted(self, event: ArchivesScreen.Counted) -> None:
@@ -261,8 +292,13 @@ class ArchivesScreen(KapkaScreen):
             self._counted()
 
     def _counted(self) -> None:
-        source = self.source
         self.records.data_changed()
+        self._set_count(self._count_text())
+
+    def _count_text(self) -> str:
+        source = self.source
+        if source.search is None:
+            return _("Indexing…") if self._problem is None else ""
         total = self.session.total_records() or source.count
         if source.filter.is_empty:
             text = ngettext("{n} record", "{n} records", source.count).format(n=count_text(source.count))
@@ -271,7 +307,7 @@ class ArchivesScreen(KapkaScreen):
                                                              total=count_text(total))
         if source.count:
             text += "  " + _("(enter opens a record)")
-        self._set_count(text)
+        return text
 
     def _set_count(self, text: str | Text, *, problem: bool = False) -> None:
         count = self.query_one("#records-count", Static)
