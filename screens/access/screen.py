@@ -18,14 +18,14 @@ from textual.containers import Vertical
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 
 from backend.i18n import _
-from screens.access.by_service import ByServiceView, PickSubjects, RightsView
-from screens.access.by_subject import BySubjectView, NewSubject, PickServices
-from screens.access.common import explain_disabled_key, subject_label, subject_search, write_reason
+from screens.access.by_service import ByServiceView, RightsView
+from screens.access.by_subject import BySubjectView
+from screens.access.common import explain_disabled_key, subject_label, write_reason
 from screens.access.data import AccessData, load_access
 from screens.access.matrix import AccessMatrix
-from screens.access.matrix_model import GRANT, MatrixModel, pending_summary
-from screens.access.picker import Candidate, CandidatePicker
+from screens.access.matrix_model import MatrixModel, pending_summary
 from screens.access.rights_actions import RightsActions
+from screens.access.staging import StagingActions
 from screens.base import KapkaScreen, describe_exception
 from screens.widgets.error_panel import ErrorPanel
 
@@ -34,7 +34,7 @@ LEGEND = _("✓ right  · none  + grant staged  ✗ revocation staged  [ ] curso
            "(v or shift+arrows select)")
 
 
-class AccessRightsScreen(RightsActions, KapkaScreen):
+class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
     """Access rights to the services of ``client_id``."""
 
     SCREEN_TITLE = _("Access rights")
@@ -268,88 +268,6 @@ class AccessRightsScreen(RightsActions, KapkaScreen):
 
     def on_key(self, event: events.Key) -> None:
         explain_disabled_key(self, event)
-
-    # -- staging through pickers ------------------------------------------------------------
-
-    def action_add_subject(self) -> None:
-        self._new_subject(show_in_matrix=True)
-
-    @on(NewSubject)
-    def _new_subject_asked(self) -> None:
-        self._new_subject(show_in_matrix=False)
-
-    def _new_subject(self, *, show_in_matrix: bool) -> None:
-        if self._refuse_write():
-            return
-        picker = CandidatePicker(_("Add subjects: subsystems, global groups, local groups"),
-                                 subject_search(self.app.server, self.client_id),
-                                 exclude={col.id for col in self.model.subjects})
-
-        def added(columns: list[Any] | None) -> None:
-            for col in columns or []:
-                self.model.add_subject(col)
-            if columns:
-                self.matrix.data_changed()
-                self._refresh_views()
-                self.query_one("#by-subject", BySubjectView).select_subject(columns[0].id)
-
-        self.app.push_screen(picker, added)
-
-    @on(PickSubjects)
-    def _pick_subjects(self, event: PickSubjects) -> None:
-        if self._refuse_write():
-            return
-        service = event.service
-
-        def chosen(columns: list[Any] | None) -> None:
-            for col in columns or []:
-                self.model.add_subject(col)
-            if columns:
-                self.model.stage(GRANT, [(service, col.id) for col in columns])
-                self._view_staged()
-
-        self.app.push_screen(CandidatePicker(
-            _("Give access to {service}").format(service=service),
-            subject_search(self.app.server, self.client_id), exclude=event.exclude,
-            ok_label=_("Stage grants")), chosen)
-
-    @on(PickServices)
-    def _pick_services(self, event: PickServices) -> None:
-        if self._refuse_write():
-            return
-        subject = event.subject
-        have = {row.code for row, state in self.model.services_of(subject) if state != "none"}
-        rows = self.model.services
-
-        async def search(text: str) -> list[Candidate]:
-            query = text.lower()
-            return [Candidate(f"{row.code}" + (f" ({row.title})" if row.title else ""),
-                              row.key, row.code)
-                    for row in rows if query in row.search_text]
-
-        def chosen(codes: list[Any] | None) -> None:
-            if codes:
-                self.model.stage(GRANT, [(code, subject) for code in codes])
-                self._view_staged()
-
-        col = self.model.subject(subject)
-        label = subject_label(col.kind, col.label, col.name) if col else subject
-        self.app.push_screen(CandidatePicker(
-            _("Services {subject} may call").format(subject=label), search, exclude=have,
-            ok_label=_("Stage grants"), hint=_("Filter the client's services")), chosen)
-
-    def _refuse_write(self) -> bool:
-        why = write_reason(self)
-        if why:
-            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
-        return bool(why)
-
-    def action_drop_changes(self) -> None:
-        if self.model.pending:
-            count = len(self.model.pending)
-            self.model.clear_pending()
-            self._view_staged()
-            self.notify(_("Dropped {n} staged changes; nothing was sent.").format(n=count))
 
     # -- navigation -------------------------------------------------------------------------
 
