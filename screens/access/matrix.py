@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend.i18n import _
+from screens.access.common import ACL_PERMISSIONS, permissions
 from screens.access.matrix_model import GRANT, REVOKE, CellState, MatrixModel
 from screens.base import is_read_only
 
@@ -331,15 +332,21 @@ class AccessMatrix(ScrollView, can_focus=True):
         self.post_message(self.Staged(self, changed))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in STAGING_ACTIONS and is_read_only(self):
+        if action in STAGING_ACTIONS and self.disabled_reason(action):
             return None
         if action == "unselect":  # escape goes on to the screen when nothing is selected
             return self.model.anchor is not None
         return True
 
     def disabled_reason(self, action: str) -> str | None:
-        if action in STAGING_ACTIONS and is_read_only(self):
+        """Why a change cannot be staged: read-only mode, or an API key without the role."""
+        if action not in STAGING_ACTIONS:
+            return None
+        if is_read_only(self):
             return _("read-only mode: access rights are shown, not changed")
+        held = permissions(self)
+        if held is not None and not held & ACL_PERMISSIONS:
+            return _("this API key lacks the service administrator role")
         return None
 
     # -- the mouse ------------------------------------------------------------------------------

@@ -166,3 +166,19 @@ async def test_read_only_mode_shows_rights_plans_files_and_never_offers_a_write(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen and not screen.busy, what="closed")
     assert server_rights(state, CLIENT) == before
+
+
+async def test_an_observer_sees_the_rights_and_is_told_it_may_not_change_them(
+        initialised: Initialised, config, secrets) -> None:
+    state = initialised.state
+    await registry_client(state)
+    app = start(initialised, config, secrets, roles=["XROAD_SECURITYSERVER_OBSERVER"])
+    told = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.identity is not None, what="identity")
+        screen = await open_access(pilot, CLIENT, view="matrix")
+        assert screen.model.rights
+        await pilot.press("g")
+        await pilot.pause()
+        assert not screen.model.pending
+        assert told[-1] == ("Grant", "this API key lacks the service administrator role")
