@@ -174,7 +174,9 @@ class ClientDetailScreen(ClientActions, KapkaScreen):
     @work(exclusive=True, group="client-poll", exit_on_error=False)
     async def poll_later(self) -> None:
         await asyncio.sleep(POLL_SECONDS)
-        if not self.busy:
+        if not self.is_current:
+            self.reload_on_resume = True  # read again when the operator comes back
+        elif not self.busy:
             self.load()
 
     def _show(self) -> None:

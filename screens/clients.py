@@ -146,7 +146,9 @@ class ClientsScreen(ClientActions, KapkaScreen):
     @work(exclusive=True, group="clients-poll", exit_on_error=False)
     async def poll_later(self) -> None:
         await asyncio.sleep(POLL_SECONDS)
-        if not self.busy:
+        if not self.is_current:
+            self.reload_on_resume = True  # read again when the operator comes back
+        elif not self.busy:
             self.load()
 
     async def _read_permissions(self, server: Any) -> frozenset[str] | None:

@@ -88,8 +88,8 @@ class ClientActions:
     def on_key(self, event: events.Key) -> None:
         """A disabled key says why instead of doing nothing."""
         active = self.active_bindings.get(event.key)
-        if active is None or active.node is not self or active.enabled:
-            return
+        if event.key == "enter" or active is None or active.node is not self or active.enabled:
+            return  # enter belongs to the tree first (a member's line opens and closes)
         why = self.disabled_reason(active.binding.action)
         if why:
             event.stop()
