@@ -202,3 +202,21 @@ async def test_the_palette_opens_the_clients_and_asks_whose_services(
         await pilot.press("enter")
         services = await dialog(pilot, ServicesScreen)
         assert services.client_id == REGISTRY
+
+
+async def test_openapi_validator_warnings_are_shown_verbatim_and_confirmed(
+        initialised: Initialised, config, secrets, description_server) -> None:
+    with_registry(initialised)
+    url = description_server.add("untitled.yaml", "openapi: 3.0.2\ninfo: {version: '1'}\n"
+                                 "paths:\n  /a:\n    get: {responses: {'200': {description: ok}}}\n")
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=(110, 34)) as pilot:
+        services = await open_services(pilot, REGISTRY)
+        before = services.generation
+        await add_description(pilot, services, "OPENAPI3", url, "untitled")
+        warning = await dialog(pilot, ConfirmDialog)
+        text = warning.effect.plain
+        assert "openapi_validation_warnings: " in text and "title" in text
+        warning.query_one("#confirm", Button).press()
+        await finished(pilot, services, before)
+        assert [d.url for d in services.descriptions] == [url]
