@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from backend.archive.verify import Status, load_verification_conf, verify_directory
 from backend.sandbox.cli import main
 from backend.sandbox.state import SandboxState
 from backend.sandbox.traffic import gpg
@@ -84,6 +85,16 @@ def dt_name(seconds: int) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
 
 
+def _kapka_verifies(data_dir: Path, records: int, gpg_home: Path | None = None) -> None:
+    """Kapka's own verifier passes every file and every record, against the printed configuration."""
+    layout = data_dir / "messagelog"
+    report = verify_directory(layout / "archive", conf=load_verification_conf(
+        layout / "verificationconf"), gpg_home=gpg_home)
+    failed = [record.to_dict() for file in report.files for record in file.records]
+    assert report.status is Status.PASS, (report.findings, failed[:2])
+    assert report.totals()["records_passed"] == records
+
+
 def _chained(archived: Archived, files: list[Path]) -> None:
     """Each file's linkinginfo header names the file before it in the group (the first: ``- -``)."""
     previous = ("-", "-")
@@ -126,6 +137,7 @@ def archived(run: Run) -> Archived:
 
 
 def test_every_record_is_archived_once_and_verifies(run: Run, archived: Archived) -> None:
+    _kapka_verifies(archived.data_dir, 400)
     assert run.result.records == 400
     assert sorted(archived.records) == list(range(1, 401))
     assert run.result.signatures < 400 and run.result.batch_timestamps >= 1
@@ -230,6 +242,7 @@ def test_lone_messages_get_plain_signatures_and_single_timestamps(
     data_dir = _copy(templates, tmp_path / "sandbox")
     result = generate(data_dir, Options(40, seed=3, window_ms=1), lambda: PIN)
     archived = _check_run(data_dir, result)
+    _kapka_verifies(data_dir, 40)
     plain = [c for c in archived.records.values() if not c.batch_signature]
     single = [c for c in archived.records.values() if not c.batch_timestamp]
     assert plain and single and result.single_timestamps == len(single)
@@ -255,6 +268,7 @@ def test_days_of_traffic_are_archived_every_six_hours(
     assert later - dt.timedelta(days=3) < _utc(result.start_ms) < _utc(result.end_ms) < later
     archived = _check_run(data_dir, result)
     _chained(archived, archived.files)
+    _kapka_verifies(data_dir, 600)
     assert len(archived.files) >= 10
     assert any(not c.batch_signature for c in archived.records.values())
     six_hours = 6 * 3600
@@ -286,6 +300,7 @@ def test_grouping_gives_one_chain_per_group(templates: Templates, tmp_path: Path
     result = generate(data_dir, Options(160, seed=11, grouping=grouping, max_filesize=60_000),
                       lambda: PIN)
     archived = _check_run(data_dir, result)
+    _kapka_verifies(data_dir, 160)
     groups: dict[str, list[Path]] = {}
     for path in archived.files:
         group = checks.NAME.match(path.name)["group"]
@@ -315,6 +330,7 @@ def test_a_second_run_continues_the_ids_and_the_chain(templates: Templates, tmp_
     assert archived.heads[second.files[0].path][:2] == (first.files[-1].last_digest,
                                                          first.files[-1].path.name)
     assert sorted(archived.records) == list(range(31, 51))
+    _kapka_verifies(data_dir, 50)
 
 
 @pytest.fixture
@@ -346,6 +362,7 @@ def test_encrypted_archives_open_with_the_printed_gnupg_home(
     assert sorted(ordered) == sorted(files)
     _chained(archived, ordered)
     assert len(archived.records) == 24
+    _kapka_verifies(data_dir, 24, home)
 
 
 def test_not_a_data_directory_is_a_usage_error(tmp_path: Path,

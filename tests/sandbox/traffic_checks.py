@@ -114,8 +114,12 @@ def parse_message(message: bytes) -> Parsed:
             return tuple(e.text for e in element if etree.QName(e).localname in (
                 "memberClass", "memberCode", "subsystemCode"))
 
-        return Parsed(header.find("xroad:id", NS).text, header.find("xroad:requestHash", NS)
-                      is not None, False, party("client"), party("service"))
+        body = root.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
+        service_code = header.find("xroad:service/id:serviceCode", NS).text
+        response = etree.QName(body).localname == f"{service_code}Response"  # X-Road's rule
+        assert response == (header.find("xroad:requestHash", NS) is not None)
+        return Parsed(header.find("xroad:id", NS).text, response, False, party("client"),
+                      party("service"))
     lines = message.decode().split("\r\n")
     assert lines[-1] == ""
     headers = dict(line.split(":", 1) for line in lines[2:-1])

@@ -23,10 +23,12 @@ from backend.sandbox.traffic.engine import GROUPINGS
 from backend.sandbox.traffic.generate import Options, Result, UsageProblem, generate
 
 MAX_PIN_BYTES = 1024
+#: archive files stay below the 4 GiB a zip without Zip64 holds
+MAX_FILESIZE = 2**31
 
 
-def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    """An argparse type: a number above 0."""
+def _positive(kind: type[int] | type[float], limit: float | None = None) -> Callable[[str], int | float]:
+    """An argparse type: a number above 0 (and at most ``limit``)."""
 
     def parse(text: str) -> int | float:
         try:
@@ -35,6 +37,9 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
             raise argparse.ArgumentTypeError(_("not a number: {text!r}").format(text=text)) from None
         if value <= 0:
             raise argparse.ArgumentTypeError(_("must be more than 0: {text!r}").format(text=text))
+        if limit is not None and value > limit:
+            raise argparse.ArgumentTypeError(_("must be at most {limit}: {text!r}").format(
+                limit=limit, text=text))
         return value
     return parse
 
@@ -58,9 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", type=_positive(float), default=3.0, metavar="D",
                         help=_("spread the records over the last D days (default 3), but not "
                                "before the sandbox's CA began"))
-    parser.add_argument("--max-filesize", type=_positive(int), default=DEFAULT_MAX_FILESIZE,
-                        metavar="BYTES", help=_("archive-max-filesize (default {n})").format(
-                            n=DEFAULT_MAX_FILESIZE))
+    parser.add_argument("--max-filesize", type=_positive(int, MAX_FILESIZE),
+                        default=DEFAULT_MAX_FILESIZE, metavar="BYTES",
+                        help=_("archive-max-filesize (default {n}, at most {limit})").format(
+                            n=DEFAULT_MAX_FILESIZE, limit=MAX_FILESIZE))
     parser.add_argument("--transaction-batch", type=_positive(int),
                         default=DEFAULT_TRANSACTION_BATCH, metavar="N",
                         help=_("archive-transaction-batch: records per archiving transaction, "

@@ -151,14 +151,12 @@ def render_response(exchange: Exchange) -> tuple[bytes, bytes | None]:
     values = _fields(rng, spec.response)
     if spec.rest:
         return _rest_response(exchange, rng, values, failed)
-    if failed:
-        body = ("        <SOAP-ENV:Fault>\n            <faultcode>SOAP-ENV:Server</faultcode>\n"
-                "            <faultstring>Маалымат табылган жок (record not found)</faultstring>\n"
-                "        </SOAP-ENV:Fault>\n")
-    else:
-        request_values = _fields(random.Random(exchange.seed), spec.request)
-        body = _soap_element(f"{spec.code}Response", _producer_ns(exchange.service),
-                             [("request", request_values), ("response", values)])
+    request_values = _fields(random.Random(exchange.seed), spec.request)
+    if failed:  # a non-technical error: a normal response carrying faultCode and faultString
+        values = [("faultCode", "NOT_FOUND"),
+                  ("faultString", "Маалымат табылган жок (record not found)")]
+    body = _soap_element(f"{spec.code}Response", _producer_ns(exchange.service),
+                         [("request", request_values), ("response", values)])
     return _soap(exchange, body, exchange.request_hash), None
 
 
