@@ -26,7 +26,7 @@ from screens.archives.source import PAGE_SIZE, RecordSource
 
 HEADER_LINES = 1
 TIME, DIRECTION, KIND, SIZE = 19, 4, 4, 8
-FIXED = TIME + DIRECTION + KIND + SIZE + 7  # the fixed columns and the gaps between all seven
+FIXED = TIME + DIRECTION + KIND + SIZE + 6  # the fixed columns and the six gaps between the seven
 MIN_FLEX = 6
 
 
