@@ -128,6 +128,8 @@ class AddClientDialog(SendingDialog):
             for index, (client, local) in enumerate(self.candidates)
             if not wanted or wanted in f"{client.id} {client.member_name or ''} "
                                        f"{client.subsystem_name or ''}".lower()])
+        if options.option_count:  # enter in the search, then enter again, picks the first match
+            options.highlighted = 0
 
     @on(Input.Changed, "#add-search")
     def _search(self, event: Input.Changed) -> None:
