@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from backend.i18n import _
 from backend.sandbox.traffic import gpg
 from backend.sandbox.traffic.javazip import ZipStream
 
@@ -169,7 +170,8 @@ class ArchiveWriter:
             error = current.process.stderr.read() if current.process.stderr else b""
             if current.process.wait() != 0:
                 current.temporary.unlink(missing_ok=True)
-                raise OSError(f"gpg failed: {error.decode(errors='replace').strip()[-400:]}")
+                raise OSError(_("gpg could not encrypt the archive: {reason}").format(
+                    reason=error.decode(errors="replace").strip()[-400:]))
         name = archive_name(current.group, current.first_ms, current.last_ms, current.last,
                             current.process is not None)
         target = self.directory / name
