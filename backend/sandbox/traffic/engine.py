@@ -87,6 +87,8 @@ class Engine:
         self.batch_timestamps = 0
         self.single_timestamps = 0
         self.archived = 0
+        #: the certificates that signed
+        self.used: set[Signer] = set()
 
     def group_of(self, party: Party) -> str | None:
         grouping = self.settings.grouping
@@ -152,6 +154,7 @@ class Engine:
             builder.finish()
             result = builder.result_xml("/sig-hashchain.xml")
             signature = sign(signer.certificate, ocsp, _when(when), result, batch=True)
+        self.used.add(signer)
         shared = SigBatch(signature, builder, result)
         for index, message in enumerate(batch):
             message.batch = shared

@@ -167,24 +167,20 @@ def _generate(authority: SandboxCA, data_dir: Path, options: Options,
     owner_class, owner_code, server_code = _server(authority)
     tsa = _timestamping_authority(authority)
     layout = Layout.of(data_dir)
-    layout.create()
     state = LogState.load(layout.state_file)
     now_ms = int(utcnow().timestamp() * 1000)
     start_ms, end_ms = _period(authority, options.days, state, now_ms)
+    signers = _signers(authority, layout, pin)
+    layout.create()
     rng = random.Random(options.seed)
     people = _participants(authority, Party(owner_class, owner_code))
     messages, records = plan(rng, people, options.records, start_ms, end_ms)
-
-    signers = _signers(authority, layout, pin)
     members = {message.signer_member for message in messages}
     signers.prepare(members, start_ms, end_ms)
     server_id = "/".join((seed.instance, owner_class, owner_code, server_code))
     result = Result(layout, server_id, records[0].time_ms, records[-1].time_ms, len(records),
                     state.next_record_id)
     result.issued = [java_dn(s.certificate.cert.subject) for s in signers.issued]
-    result.token_signers = sorted({s.member.short(seed.instance)
-                                   for group in signers.by_member.values() for s in group
-                                   if s.on_token})
     if options.encrypt:
         result.gpg_home = layout.gpg_home
         result.gpg_created = gpg.ensure_home(layout.gpg_home, server_id)
@@ -219,6 +215,7 @@ def _generate(authority: SandboxCA, data_dir: Path, options: Options,
         if result.gpg_home is not None:
             gpg.stop_agent(result.gpg_home)
     result.files = writer.saved
+    result.token_signers = sorted({s.member.short(seed.instance) for s in engine.used if s.on_token})
     result.signatures = engine.signatures
     result.batch_timestamps = engine.batch_timestamps
     result.single_timestamps = engine.single_timestamps
