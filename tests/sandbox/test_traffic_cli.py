@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend.sandbox.cli import main
-from tests.sandboxes import Templates
+from tests.sandboxes import PIN, Templates
 
 
 def _copy(templates: Templates, target: Path, fresh: bool = False) -> Path:
@@ -56,4 +56,19 @@ def test_the_token_pin_is_needed_and_checked(templates: Templates, tmp_path: Pat
     finally:
         os.close(read)
     assert "PIN is incorrect" in capsys.readouterr().err
+    assert not list((data_dir / "messagelog" / "archive").glob("mlog-*"))
+
+
+def test_a_gnupg_home_too_deep_for_gpg_agent_is_refused_before_any_file(
+        templates: Templates, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = _copy(templates, tmp_path / ("deep" * 20) / "sandbox")
+    read, write = os.pipe()
+    os.write(write, PIN.encode() + b"\n")
+    os.close(write)
+    try:
+        assert main(["traffic", "--records", "5", "--encrypt", "--data", str(data_dir), "--pin-fd",
+                     str(read)]) == 1
+    finally:
+        os.close(read)
+    assert "too deep for gpg-agent" in capsys.readouterr().err
     assert not list((data_dir / "messagelog" / "archive").glob("mlog-*"))

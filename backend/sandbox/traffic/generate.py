@@ -171,19 +171,18 @@ def _generate(authority: SandboxCA, data_dir: Path, options: Options,
     now_ms = int(utcnow().timestamp() * 1000)
     start_ms, end_ms = _period(authority, options.days, state, now_ms)
     signers = _signers(authority, layout, pin)
+    server_id = "/".join((seed.instance, owner_class, owner_code, server_code))
     layout.create()
+    gpg_home = layout.gpg_home if options.encrypt else None
+    gpg_created = gpg.ensure_home(layout.gpg_home, server_id) if options.encrypt else False
     rng = random.Random(options.seed)
     people = _participants(authority, Party(owner_class, owner_code))
     messages, records = plan(rng, people, options.records, start_ms, end_ms)
     members = {message.signer_member for message in messages}
     signers.prepare(members, start_ms, end_ms)
-    server_id = "/".join((seed.instance, owner_class, owner_code, server_code))
     result = Result(layout, server_id, records[0].time_ms, records[-1].time_ms, len(records),
-                    state.next_record_id)
+                    state.next_record_id, gpg_home=gpg_home, gpg_created=gpg_created)
     result.issued = [java_dn(s.certificate.cert.subject) for s in signers.issued]
-    if options.encrypt:
-        result.gpg_home = layout.gpg_home
-        result.gpg_created = gpg.ensure_home(layout.gpg_home, server_id)
     verificationconf.write(layout.verification_conf, seed, authority.pki)
 
     for record in records:
