@@ -55,7 +55,8 @@ def facts_text(detail: RecordDetail) -> Text:
         (_("request id"), detail.request_id or "—"),
         (_("user id"), detail.user_id or "—"),
         (_("archive"), line.file_path),
-        (_("entry"), detail.entry + (f"  (record id {detail.record_id})" if detail.record_id else "")),
+        (_("entry"), detail.entry + ("  " + _("(record id {id})").format(id=detail.record_id)
+                                     if detail.record_id else "")),
         (_("size"), size_text(line.size)),
     ]
     if detail.member or detail.group:

@@ -21,16 +21,15 @@ from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 
-from backend.archive.evidence import export_csv
 from backend.archive.index import IndexProgress, UpdateSummary
 from backend.archive.search import ArchiveSearch, RecordFilter
 from backend.errors import KapkaError
 from backend.i18n import _, ngettext
-from screens.archives.export import DirectoryDialog, audit
 from screens.archives.files_view import FilesPane, retention_text
-from screens.archives.filters import FilterError, describe, filter_help, parse_filter
+from screens.archives.filters import filter_help
 from screens.archives.format import count_text
 from screens.archives.records_view import RecordsView
+from screens.archives.search_actions import RecordsSearch
 from screens.archives.session import ArchiveSession
 from screens.archives.source import RecordSource
 from screens.base import KapkaScreen, describe_exception
@@ -39,7 +38,12 @@ from screens.widgets.error_panel import ErrorPanel
 TABS = {"records": "tab-records", "files": "tab-files", "retention": "tab-retention"}
 
 
-class ArchivesScreen(KapkaScreen):
+def _close_with(search: ArchiveSearch, lock: threading.Lock) -> None:
+    with lock:
+        search.close()
+
+
+class ArchivesScreen(RecordsSearch, KapkaScreen):
     """Browse, search, verify and export the archives of ``settings.archive_dir``."""
 
     SCREEN_TITLE = _("Message-log archives")
@@ -92,11 +96,6 @@ class ArchivesScreen(KapkaScreen):
             super().__init__()
             self.summary = summary
             self.error = error
-
-    class Counted(Message):
-        def __init__(self, generation: int) -> None:
-            super().__init__()
-            self.generation = generation
 
     def __init__(self, settings: Any) -> None:
         super().__init__()
@@ -228,10 +227,12 @@ class ArchivesScreen(KapkaScreen):
         self.query_one("#archives-where", Static).update(self._where(summary))
         for name, title, message in summary.failed[:3]:
             self.notify(f"{name}: {message}", title=title, severity="warning", timeout=10, markup=False)
-        changed = summary.added or summary.changed or summary.removed
         source = self.source
-        if session.search is not None and (changed or source.search is not session.search):
+        if session.search is not None and source.search is not session.search:
             self._search(source.filter, session.search)
+        stale, session.stale_search = session.stale_search, None
+        if stale is not None:  # the reader may still be on it: closed once it lets go
+            threading.Thread(target=_close_with, args=(stale, source.lock), daemon=True).start()
         self.show_files()
 
     def _where(self, summary: UpdateSummary) -> str:
@@ -266,81 +267,6 @@ class ArchivesScreen(KapkaScreen):
                 "⚠ {n} archive files are missing from their chains: {names} (Retention tab)",
                 len(missing)).format(n=len(missing), names=names))
 
-    # -- searching --------------------------------------------------------------------------
-
-    def _search(self, flt: RecordFilter, search: ArchiveSearch | None = None) -> None:
-        source = self.source
-        generation = source.reset(flt, search)
-        if flt.is_empty:  # the files keep their counts: instant
-            source.compute_count(generation)
-            self._counted()
-        else:
-            self._set_count(_("Searching…"))
-            self._count_worker(generation)
-
-    @work(thread=True, exclusive=True, group="archives-count", exit_on_error=False)
-    def _count_worker(self, generation: int) -> None:
-        """Count, and read the first page with it: one trip to the thread before the first line."""
-        count = self.source.compute_count(generation)
-        if count is not None:
-            if count:
-                self.source.fetch(0, generation)
-            self.post_message(self.Counted(generation))
-
-    def on_archives_screen_counted(self, event: ArchivesScreen.Counted) -> None:
-        if event.generation == self.source.generation:
-            self._counted()
-
-    def _counted(self) -> None:
-        self.records.data_changed()
-        self._set_count(self._count_text())
-
-    def _count_text(self) -> str:
-        source = self.source
-        if source.search is None:
-            return _("Indexing…") if self._problem is None else ""
-        total = self.session.total_records() or source.count
-        if source.filter.is_empty:
-            text = ngettext("{n} record", "{n} records", source.count).format(n=count_text(source.count))
-        else:
-            text = _("{n} of {total} records match").format(n=count_text(source.count),
-                                                             total=count_text(total))
-        if source.count:
-            text += "  " + _("(enter opens a record)")
-        return text
-
-    def _set_count(self, text: str | Text, *, problem: bool = False) -> None:
-        count = self.query_one("#records-count", Static)
-        count.update(text)
-        count.set_class(problem, "-problem")
-
-    def _file_ids(self) -> dict[str, int]:
-        return {info.name: info.id for info in self.session.files}
-
-    @on(Input.Submitted, "#records-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            flt = parse_filter(event.value, self._file_ids())
-        except FilterError as error:
-            self._set_count(error.message, problem=True)
-            return
-        self.apply_filter(flt)
-        self.records.focus()
-
-    def apply_filter(self, flt: RecordFilter) -> None:
-        if self.source.search is None:
-            self._set_count(_("The index is not ready yet."), problem=True)
-            return
-        self._search(flt)
-
-    @on(FilesPane.Chosen)
-    def _file_chosen(self, event: FilesPane.Chosen) -> None:
-        flt = RecordFilter(file_id=event.info.id)
-        self.query_one("#records-filter", Input).value = describe(flt, {event.info.id: event.info.name})
-        self.action_tab("records")
-        self.apply_filter(flt)
-
     @on(RecordsView.Chosen)
     def _record_chosen(self, event: RecordsView.Chosen) -> None:
         from screens.archives.detail import RecordScreen
@@ -374,44 +300,6 @@ class ArchivesScreen(KapkaScreen):
     def on_screen_resume(self) -> None:
         if self.session.index is not None and not self.indexing:
             self.show_files()  # a verification may have new verdicts
-
-    def action_export_csv(self) -> None:
-        source = self.source
-        if source.search is None or not source.count:
-            self.notify(_("There are no records to export."), title=_("Nothing to export"),
-                        severity="warning")
-            return
-
-        def chosen(directory: Path | None) -> None:
-            if directory is not None:
-                self.session.last_export_dir = directory
-                self.save_csv(source.filter, directory)
-
-        self.app.push_screen(DirectoryDialog(
-            _("Export the search result as CSV"),
-            ngettext("Saves {n} record of the current search (time, direction, query id, client, service, "
-                     "kind, size, archive) as a CSV file.",
-                     "Saves {n} records of the current search (time, direction, query id, client, service, "
-                     "kind, size, archive) as a CSV file.", source.count).format(n=count_text(source.count)),
-            directory=self.session.last_export_dir), chosen)
-
-    @work(thread=True, group="archives-export", exit_on_error=False)
-    def save_csv(self, flt: RecordFilter, directory: Path) -> None:
-        try:
-            with ArchiveSearch(self.session.index_path, self.session.archive_dir) as search:
-                path, count = export_csv(search, flt, directory)
-        except Exception as error:
-            title, message = describe_exception(error)
-            self.app.notify(message, title=title, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._csv_saved, flt, path, count)
-
-    def _csv_saved(self, flt: RecordFilter, path: Path, count: int) -> None:
-        self.exported = path
-        audit(self.app, "archive.records_exported", _("Exported {n} message-log records to {path}").format(
-            n=count, path=path), filter=describe(flt), path=str(path), records=count)
-        self.notify(ngettext("Saved {n} record to {path}.", "Saved {n} records to {path}.", count).format(
-            n=count_text(count), path=path), title=_("CSV exported"), markup=False)
 
     @on(ErrorPanel.Retry)
     def _retry(self) -> None:

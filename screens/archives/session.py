@@ -136,6 +136,7 @@ class ArchiveSession:
         self.chains: dict[str, list[Finding]] = {}
         self.verdicts: dict[str, FileVerdict] = {}
         self.last_update: UpdateSummary | None = None
+        self.stale_search: ArchiveSearch | None = None  # replaced after an update; closed by the screen
         self.last_export_dir: Path | None = None
         self._conf_lock = threading.Lock()
         self._index_lock = threading.Lock()  # the index is updated by one worker at a time
@@ -168,11 +169,13 @@ class ArchiveSession:
             if self.closed:
                 raise KapkaError(_("The archives screen was closed."), _("Cancelled"))
             if self.index is None:
-                self.index = ArchiveIndex(self.archive_dir, index_path=self.index_path,
-                                          gpg_home=self.gpg_home)
+                # the default path: a damaged index in the cache is then built anew
+                self.index = ArchiveIndex(self.archive_dir, gpg_home=self.gpg_home)
             summary = self.index.update(progress, cancel)
             self.last_update = summary
             self.reload()
+            if summary.added or summary.changed or summary.removed:
+                self.stale_search, self.search = self.search, None  # the file may have been rebuilt
             self.open_search()
             return summary
 

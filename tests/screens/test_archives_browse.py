@@ -112,6 +112,23 @@ async def test_index_is_reused_on_the_second_opening(tmp_path: Path, config) -> 
             assert screen.source.count == 40
 
 
+async def test_a_damaged_index_is_built_again(tmp_path: Path, config) -> None:
+    from backend.archive.index import default_index_path
+
+    archive_dir = tmp_path / "xroad"
+    write_mixed(archive_dir)
+    index = default_index_path(archive_dir)
+    index.parent.mkdir(parents=True)
+    index.write_bytes(b"this is not an SQLite database, it was damaged" * 100)
+    app = console_app(config, settings(archive_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_archives(pilot)
+        assert not screen.query_one("#archives-error").has_class("-visible")
+        assert screen.session.last_update.added == 2
+        await wait_for(pilot, lambda: screen.source.count == 40 and screen.records.current is not None,
+                       what="records of the rebuilt index")
+
+
 async def test_missing_directory_is_a_clear_message(tmp_path: Path, config) -> None:
     app = console_app(config, settings(tmp_path / "nowhere"))
     async with app.run_test(size=SIZE) as pilot:
