@@ -73,13 +73,37 @@ def subject_label(kind: str, label: str, name: str) -> str:
     return f"{text} ({name})" if name and name != label else text
 
 
+def candidate_searches(text: str) -> list[CandidateSearch]:
+    """The server's searches for what the operator typed: a name, a code, or (with ``:``) an id.
+
+    X-Road's ``member_name_group_description`` matches names and group descriptions only, so a
+    subsystem or group code (``permits``, ``state-registries``) is searched for as a code too, and
+    ``INSTANCE:CLASS:CODE[:SUBSYSTEM]`` or ``INSTANCE:GROUP`` by its parts.
+    """
+    text = text.strip()
+    if not text:
+        return [CandidateSearch()]
+    if ":" in text:
+        parts = [part.strip() or None for part in text.split(":")]
+        if len(parts) == 2:
+            return [CandidateSearch(instance=parts[0], member_group_code=parts[1])]
+        if len(parts) in (3, 4):
+            return [CandidateSearch(instance=parts[0], member_class=parts[1],
+                                    member_group_code=parts[2],
+                                    subsystem_code=parts[3] if len(parts) == 4 else None)]
+    return [CandidateSearch(member_name_group_description=text),
+            CandidateSearch(subsystem_code=text), CandidateSearch(member_group_code=text)]
+
+
 def subject_search(server: Any, client_id: str) -> Any:
     """A picker search over the subjects the server offers for ``client_id``'s services."""
 
     async def search(text: str) -> list[Candidate]:
-        found = await server.access.candidates(
-            client_id, CandidateSearch(member_name_group_description=text or None))
-        columns = sorted((subject_column(subject) for subject in found),
+        found: dict[str, Any] = {}
+        for terms in candidate_searches(text):
+            for subject in await server.access.candidates(client_id, terms):
+                found.setdefault(subject.id, subject)
+        columns = sorted((subject_column(subject) for subject in found.values()),
                          key=lambda col: col.sort_key)
         return [Candidate(subject_label(col.kind, col.label, col.name), col, col.id)
                 for col in columns]

@@ -122,6 +122,9 @@ class CandidatePicker(ModalScreen[list[Any] | None]):
         options = {**self.chosen, **self.found}
         selection.add_options([Selection(candidate.label, key, key in self.chosen)
                                for key, candidate in options.items()])
+        if options:  # the cursor on the first line found, so that space ticks it at once
+            keys = list(options)
+            selection.highlighted = next((keys.index(key) for key in self.found), 0)
         self.searches += 1
         if not self.found:
             self._status(_("Nothing matches {text}; the server knows no such subject. Check the "
