@@ -209,7 +209,9 @@ def main() -> int:
                         str(args.records), "--build", str(directory), str(index_path)], check=True)
         print(f"index of {args.records:,} records built in {time.perf_counter() - started:.1f} s "
               f"({index_path.stat().st_size / 2**20:.0f} MiB)")
+        load_before = os.getloadavg()[0]
         figures = asyncio.run(measure(directory, args.runs, args.records))
+        load_after = os.getloadavg()[0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = figures.pop("lines drawn in the run")
     paint = statistics.median(figures["first screen of records drawn"])
@@ -231,7 +233,9 @@ stand-ins that the index update finds unchanged). {args.runs} runs; times from t
 the record line drawn by the view's `render_line`. The view draws only the lines on screen: about
 {statistics.median(lines):,.0f} lines in a whole run of {len(figures) + 1} steps. Pages of 100 lines
 come from `ArchiveSearch.page()`; unfiltered pages (1–20 ms even at offset 999,900) are read while
-drawing, filtered ones on a reader thread (a `kind:` filter has no index and scans).
+drawing, filtered ones on a reader thread (a `kind:` filter has no index and scans). The first run
+also imports the screen's modules (its first screen is the max). The host's load average was
+{load_before:.1f} before and {load_after:.1f} after (2 CPUs shared with other work).
 
 | what | median | min | max | target |
 |---|---|---|---|---|
