@@ -116,3 +116,23 @@ def test_generated_timestamps_verify_with_openssl(pki, batch_containers, tmp_pat
                            "-data", str(tmp_path / "data"), "-CAfile", str(tmp_path / "ca.pem")],
                           capture_output=True, text=True, check=False)
     assert "Verification: OK" in done.stdout, done.stderr
+
+
+def test_one_record_with_its_linkinginfo_line(archive_dir: Path, conf, batch_containers) -> None:
+    from backend.archive.safety import ArchiveError
+    from backend.archive.verify import ContainerVerifier, verify_record
+
+    second = sorted(archive_dir.glob("mlog-*.zip"))[1]
+    name = batch_containers[8][0]
+    record = verify_record(second, name, verifier=ContainerVerifier(conf))
+    assert record.status is Status.PASS and record.findings[0].code == "linkinginfo_link_ok"
+    with zipfile.ZipFile(second) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    entries[name] = batch_containers[9][1]  # another record's container under this name
+    with zipfile.ZipFile(second, "w", zipfile.ZIP_DEFLATED, compresslevel=0) as archive:
+        for entry, data in entries.items():
+            archive.writestr(entry, data)
+    swapped = verify_record(second, name, verifier=ContainerVerifier(conf))
+    assert swapped.findings[0].code == "linkinginfo_digest_mismatch" and swapped.status is Status.FAIL
+    with pytest.raises(ArchiveError):
+        verify_record(second, "no-such-request-1.asice")

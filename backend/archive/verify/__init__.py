@@ -6,14 +6,15 @@
 judged at the timestamp's time against a verification configuration (a globalconf directory).
 
 Entry points: :func:`verify_directory` (a directory, with progress and cancellation),
-:func:`verify_archive` (one archive file), :func:`verify_container` (one ``.asice``),
+:func:`verify_archive` (one archive file), :func:`verify_record` (one record of an archive file,
+with its linkinginfo line), :func:`verify_container` (one ``.asice``),
 :func:`load_verification_conf`. Reports: :mod:`backend.archive.verify.report`.
 """
 
 from backend.archive.verify.container import ContainerVerifier, verify_container
 from backend.archive.verify.globalconf import ConfigurationError, VerificationConf, load_verification_conf
 from backend.archive.verify.report import DirectoryReport, FileReport, Finding, Layer, RecordReport, Status
-from backend.archive.verify.runner import find_archives, verify_archive, verify_directory
+from backend.archive.verify.runner import find_archives, verify_archive, verify_directory, verify_record
 
 __all__ = [
     "ConfigurationError",
@@ -30,4 +31,5 @@ __all__ = [
     "verify_archive",
     "verify_container",
     "verify_directory",
+    "verify_record",
 ]

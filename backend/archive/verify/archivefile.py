@@ -140,7 +140,7 @@ class FileVerifier:
         info = _read_linkinginfo(archive, report)
         new_hash = getattr(hashlib, info.hash_name if info is not None else "sha512")
         containers = [entry for entry in archive.entries if entry.name.endswith(CONTAINER_SUFFIX)]
-        digests: dict[str, bytes] = {}
+        digests: dict[str, str] = {}  # entry → hex of H(entry)
         records: dict[str, RecordReport] = {}
         quiet = 0  # records with nothing to report (layer (a) only, before the linkinginfo check)
         check_crc = info is None
@@ -162,10 +162,10 @@ class FileVerifier:
             except ArchiveError as exc:
                 records[entry.name] = _unreadable(entry, exc)
                 continue
-            if (fast and entry.method == 8 and len(raw) == size + 5 and raw[0] == 1
+            if (fast and entry.compressed_size == size + 5 and entry.method == 8 and raw[0] == 1
                     and raw[1] | raw[2] << 8 == size and raw[3] | raw[4] << 8 == size ^ 0xFFFF):
                 # layer (a) only and one final stored block (X-Road's level 0): hash in place
-                digests[entry.name] = new_hash(raw[5:]).digest()
+                digests[entry.name] = new_hash(raw[5:]).hexdigest()
                 quiet += 1
             else:
                 record = self._entry(archive, entry, raw, new_hash, digests, check_crc=check_crc)
@@ -218,7 +218,7 @@ class FileVerifier:
             return record
 
     def _entry(self, archive: ArchiveFile, entry: Entry, raw: memoryview, new_hash: Callable,
-               digests: dict[str, bytes], *, check_crc: bool) -> RecordReport | None:
+               digests: dict[str, str], *, check_crc: bool) -> RecordReport | None:
         """Hash (and verify) one container; None when there is nothing to report yet."""
         content: memoryview | bytes
         size = entry.size
@@ -231,7 +231,7 @@ class FileVerifier:
             except ArchiveError as exc:
                 return _unreadable(entry, exc)
         try:
-            digests[entry.name] = new_hash(content).digest()
+            digests[entry.name] = new_hash(content).hexdigest()
             crc_ok = not check_crc or zlib.crc32(content) == entry.crc
             record = self._verify_record(bytes(content), entry.name) if self.verifier is not None else None
         finally:
@@ -246,4 +246,50 @@ class FileVerifier:
 def _unreadable(entry: Entry, exc: ArchiveError) -> RecordReport:
     record = RecordReport(entry.name)
     record.findings.append(failed(Layer.ARCHIVE, "entry_unreadable", exc.message, entry.name))
+    return record
+
+
+def verify_record(path: Path, entry_name: str, *, verifier: ContainerVerifier | None = None,
+                  gpg_home: Path | None = None) -> RecordReport:
+    """One record of an archive file: its link in the file's linkinginfo and layers (b) and (c).
+
+    The link is checked on its own (the previous line's recorded digest and this container's
+    digest must give this line's digest); whether the file's linkinginfo itself is intact is a
+    question for the whole file (``verify_archive``). Raises ``ArchiveError``/``GpgError`` when the
+    file cannot be opened.
+    """
+    verifier = verifier or ContainerVerifier()
+    with open_archive(path, gpg_home=gpg_home) as archive:
+        entry = archive.entry(entry_name)
+        if entry is None:
+            raise ArchiveError(_("{archive} has no entry {entry}.")
+                               .format(archive=path.name, entry=entry_name))
+        data = archive.read(entry, check_crc=False)
+        crc_ok = zlib.crc32(data) == entry.crc
+        report = FileReport(path.name, str(path))
+        info = _read_linkinginfo(archive, report)
+    record = verifier.verify(data, entry_name)
+    link = report.findings[:]
+    if info is not None:
+        new_hash = getattr(hashlib, info.hash_name)
+        previous = (info.prev_digest or "").encode("ascii")
+        for recorded, name in info.lines:
+            if name == entry_name:
+                computed = new_hash(previous + new_hash(data).hexdigest().encode("ascii")).hexdigest()
+                link = [passed(Layer.LINKINGINFO, "linkinginfo_link_ok",
+                               _("The container's digest matches its line in the file's linkinginfo."),
+                               entry_name) if computed == recorded.lower() else
+                        failed(Layer.LINKINGINFO, "linkinginfo_digest_mismatch",
+                               _("The digest of {entry} does not match linkinginfo: the entry (or "
+                                 "linkinginfo) was altered.").format(entry=entry_name),
+                               entry_name, recorded, computed)]
+                break
+            previous = recorded.lower().encode("ascii", "replace")
+        else:
+            link = [failed(Layer.LINKINGINFO, "linkinginfo_entry_not_listed",
+                           _("{entry} is in the archive file but not in its linkinginfo: it was added.")
+                           .format(entry=entry_name), entry_name)]
+    if not crc_ok:
+        link.append(_crc_finding(entry_name))
+    record.findings[:0] = link
     return record

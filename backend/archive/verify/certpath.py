@@ -34,6 +34,8 @@ from backend.archive.verify.globalconf import VerificationConf
 from backend.archive.verify.report import Finding, Layer, failed, passed
 from backend.i18n import _
 
+_CACHE_LIMIT = 4096
+
 
 class CertificateCheckError(Exception):
     def __init__(self, layer: Layer, code: str, message: str) -> None:
@@ -142,6 +144,8 @@ class CertificateChecker:
                                         _("The signer certificate {name} is not valid at {time}: {error}")
                                         .format(name=_name(cert), time=at.isoformat(), error=exc)) from exc
         chain = list(path.iter_certs(include_root=True))
+        if len(self._paths) >= _CACHE_LIMIT:
+            self._paths.clear()
         self._paths[key] = chain
         return chain
 
@@ -150,6 +154,8 @@ class CertificateChecker:
         for der in responses:
             key = (der, subject.contents, issuer.contents)
             if key not in self._ocsp:
+                if len(self._ocsp) >= _CACHE_LIMIT:  # years of archives hold tens of thousands
+                    self._ocsp.clear()
                 try:
                     self._ocsp[key] = self._ocsp_static(der, subject, issuer)
                 except CertificateCheckError as exc:

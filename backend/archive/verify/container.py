@@ -200,6 +200,8 @@ class ContainerVerifier:
                      report: RecordReport) -> None:
         key = (sig.cert.contents, profile, signer.instance)
         if key not in self._names:
+            if len(self._names) >= _CACHE_LIMIT:
+                self._names.clear()
             try:
                 self._names[key] = cert_member(sig.cert, profile, signer.instance)
             except SignerError as exc:

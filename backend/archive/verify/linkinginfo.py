@@ -75,21 +75,21 @@ def parse_linkinginfo(data: bytes) -> LinkingInfo:
                                .format(name=algorithm[:40]))
     info = LinkingInfo(None if prev_digest == "-" else prev_digest.lower(),
                        None if prev_name == "-" else prev_name, algorithm, hash_name)
-    for row in rows[1:]:
-        recorded, sep, name = row.partition(" ")
-        if not sep or not name:
+    lines = [row.split(" ", 1) for row in rows[1:]]
+    for index, line in enumerate(lines):
+        if len(line) != 2 or not line[1]:
             raise LinkingInfoError("linkinginfo_malformed",
                                    _("A line of linkinginfo is not '<digest> <entry>': {line}")
-                                   .format(line=row[:200]))
-        info.lines.append((recorded, name))
+                                   .format(line=rows[index + 1][:200]))
+    info.lines = lines  # type: ignore[assignment]  (two-item lists, read as pairs)
     return info
 
 
-def check_file(info: LinkingInfo, digests: dict[str, bytes], archive_entries: list[str],
+def check_file(info: LinkingInfo, digests: dict[str, str], archive_entries: list[str],
                file_name: str, name_tag: str | None) -> tuple[list[Finding], dict[str, Finding]]:
     """Check one file's chain.
 
-    ``digests`` maps each ``.asice`` entry to ``H(entry bytes)`` (H = ``info.hash_name``),
+    ``digests`` maps each ``.asice`` entry to the hex of ``H(entry bytes)`` (H = ``info.hash_name``),
     ``archive_entries`` lists the ``.asice`` entries in zip order, ``name_tag`` is the 16-hex tag
     of the file name (None for names without one). Returns the file's findings and, per entry,
     the finding that concerns that entry's record when it did not pass.
@@ -101,34 +101,37 @@ def check_file(info: LinkingInfo, digests: dict[str, bytes], archive_entries: li
                                _("There are no ASiC containers in the archive file {file}; at least one "
                                  "is expected.").format(file=file_name)))
     listed = [name for _digest, name in info.lines]
-    for name in sorted(set(listed) - set(archive_entries)):
+    listed_set, entries_set = set(listed), set(archive_entries)
+    for name in sorted(listed_set - entries_set):
         findings.append(failed(Layer.LINKINGINFO, "linkinginfo_entry_missing",
                                _("linkinginfo lists {entry}, which is not in the archive file: it was "
                                  "removed.").format(entry=name), entry=name))
-    for name in sorted(set(archive_entries) - set(listed)):
+    for name in sorted(entries_set - listed_set):
         finding = failed(Layer.LINKINGINFO, "linkinginfo_entry_not_listed",
                          _("{entry} is in the archive file but not in its linkinginfo: it was added.")
                          .format(entry=name), entry=name)
         findings.append(finding)
         per_entry[name] = finding
-    if len(set(listed)) != len(listed):
+    if len(listed_set) != len(listed):
         findings.append(failed(Layer.LINKINGINFO, "linkinginfo_malformed",
                                _("linkinginfo lists the same entry more than once.")))
     new_hash = getattr(hashlib, info.hash_name)
-    previous = (info.prev_digest or "").encode("ascii")
+    previous = info.prev_digest or ""
     for recorded, name in info.lines:
         entry_digest = digests.get(name)
-        expected = recorded.lower()
         if entry_digest is not None:
-            computed = new_hash(previous + entry_digest.hex().encode("ascii")).hexdigest()
-            if computed != expected:
+            computed = new_hash((previous + entry_digest).encode()).hexdigest()
+            if computed == recorded:  # the usual case: X-Road writes lower-case hex
+                previous = recorded
+                continue
+            if computed != recorded.lower():
                 finding = failed(Layer.LINKINGINFO, "linkinginfo_digest_mismatch",
                                  _("The digest of {entry} does not match linkinginfo: the entry (or "
                                    "linkinginfo) was altered.").format(entry=name),
                                  entry=name, expected=recorded, found=computed)
                 findings.append(finding)
                 per_entry[name] = finding
-        previous = expected.encode("ascii", "replace")
+        previous = recorded.lower()
     last = info.last_digest
     if name_tag is not None and last is not None and not last.startswith(name_tag.lower()):
         findings.append(failed(Layer.LINKINGINFO, "archive_name_tag_mismatch",

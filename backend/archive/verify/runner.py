@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from backend.archive.names import is_archive_name, is_zip_name
-from backend.archive.verify.archivefile import FileVerifier, Run
+from backend.archive.verify.archivefile import FileVerifier, Run, verify_record
 from backend.archive.verify.container import ContainerVerifier
 from backend.archive.verify.globalconf import VerificationConf
 from backend.archive.verify.linkinginfo import ChainNode, check_chains
@@ -106,4 +106,4 @@ def verify_archive(path: Path | str, *, conf: VerificationConf | None = None, gp
     return file_report
 
 
-__all__ = ["Status", "find_archives", "verify_archive", "verify_directory"]
+__all__ = ["Status", "find_archives", "verify_archive", "verify_directory", "verify_record"]
