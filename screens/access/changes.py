@@ -24,12 +24,12 @@ from backend.acl.changes import GRANT, Call, Change
 from backend.acl.plan import Plan
 from backend.acl.render import plan_summary, result_summary
 from backend.api.client_ids import path_id
-from backend.i18n import _, ngettext
+from backend.i18n import N_, _, ngettext
 from screens.access.common import operator_confirmed
 from screens.widgets.choices import bracketed
 
-STATUS_WORDS = {"ok": _("✓ done"), "failed": _("✗ failed"), "not_applied": _("– not sent"),
-                "waiting": _("… waiting"), "sending": _("→ sending")}
+STATUS_WORDS = {"ok": N_("✓ done"), "failed": N_("✗ failed"), "not_applied": N_("– not sent"),
+                "waiting": N_("… waiting"), "sending": N_("→ sending")}
 
 
 def change_word(change: Change) -> str:
@@ -122,7 +122,7 @@ class PlanDialog(ModalScreen[Any]):
             key = str(index)
             self.keys[change] = key
             cells = [change_word(change), target_text(change, clients), subject_text(change)]
-            table.add_row(*([STATUS_WORDS[status]] if status else []), *cells, key=key)
+            table.add_row(*([_(STATUS_WORDS[status])] if status else []), *cells, key=key)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -258,7 +258,7 @@ class ApplyDialog(PlanDialog):
             key = self.keys.get(change)
             if key is None:
                 continue
-            word = STATUS_WORDS.get(status, status)
+            word = _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
             cell = Text(f"{word}: {message}" if message else word,
                         style="bold" if status == "failed" else "")
             table.update_cell(key, columns[0], cell, update_width=True)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 
-from backend.i18n import _
+from backend.i18n import N_, _
 from screens.access.by_service import ByServiceView, RightsView
 from screens.access.by_subject import BySubjectView
 from screens.access.common import explain_disabled_key, subject_label, write_reason
@@ -30,7 +30,7 @@ from screens.base import KapkaScreen, describe_exception
 from screens.widgets.error_panel import ErrorPanel
 
 VIEWS = {"service": "tab-service", "subject": "tab-subject", "matrix": "tab-matrix"}
-LEGEND = _("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor  "
+LEGEND = N_("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor  "
            "(v or shift+arrows select)")
 
 
@@ -109,7 +109,7 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
                                 id="matrix-filter", compact=True)
                     yield AccessMatrix(id="matrix")
                     yield Static("", id="matrix-cell", markup=False)
-                    yield Static(LEGEND, id="matrix-legend", markup=False)
+                    yield Static(_(LEGEND), id="matrix-legend", markup=False)
             yield Static("", id="access-pending", markup=False)
         yield from self.compose_footer()
 

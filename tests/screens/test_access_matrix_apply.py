@@ -18,6 +18,7 @@ from screen_support import Initialised, api_key, asgi, client_for, wait_for
 from textual.widgets import Button, DataTable, Input
 
 from screens.access.changes import ApplyDialog, PlanPreview
+from screens.access.matrix_model import Change
 from screens.access.picker import CandidatePicker
 from screens.widgets.confirm import ConfirmDialog
 
@@ -162,3 +163,39 @@ async def test_a_grant_made_meanwhile_is_a_duplicate_and_nothing_is_applied(
             "duplicate access right" in screen.error_panel.error_message
         assert server_rights(state, CLIENT) == rights
         assert model.counts() == (2, 0)  # the change set stays for the operator to fix
+
+
+async def test_a_call_that_fails_shows_its_error_per_right_and_the_rest_stay_applied(
+        initialised: Initialised, config, secrets) -> None:
+    state = initialised.state
+    await registry_client(state)
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_access(pilot, CLIENT, view="matrix")
+        model = screen.model
+        model.stage("grant", [("listChanges", PERMITS)])
+        model.stage("revoke", [("getAddress", PERMITS), ("getPerson", PERMITS)])
+        screen.matrix.data_changed()
+        await pilot.press("p")
+        preview = await dialog(pilot, PlanPreview)
+        assert [call.action for call in preview.plan.calls] == ["grant", "revoke"]
+        other = client_for(asgi(state), api_key(state))  # meanwhile, someone revokes one
+        await other.access.revoke_subject(CLIENT, PERMITS, ["getAddress"])
+        await other.aclose()
+        await press_button(pilot, preview, "#plan-apply")
+        await confirm(pilot)
+        apply = await applied(pilot)
+        assert not apply.result.ok
+        done = dict(zip([change.rights_code + " " + change.action
+                         for change in preview.plan.changes], results(apply), strict=True))
+        assert done["listChanges grant"] == "✓ done"
+        assert done["getAddress revoke"].startswith("✗ failed: Not possible now: ")  # its title
+        assert "(accessright_not_found)" in done["getAddress revoke"]
+        assert done["getPerson revoke"] == done["getAddress revoke"]  # one call, all or nothing
+        await press_button(pilot, apply, "#apply-close")
+        await reloaded(pilot, screen, 2)
+        assert screen.error_panel.visible and screen.error_panel.error_title
+        assert screen.model.changes() == [  # what was not applied and still fits stays staged
+            Change("getPerson", PERMITS, "revoke")]
+    assert ("listChanges", PERMITS) in server_rights(state, CLIENT)
+    assert ("getPerson", PERMITS) in server_rights(state, CLIENT)
