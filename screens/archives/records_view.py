@@ -25,14 +25,20 @@ from screens.archives.format import clip, size_text, time_text
 from screens.archives.source import PAGE_SIZE, RecordSource
 
 HEADER_LINES = 1
-TIME, DIRECTION, KIND, SIZE = 19, 4, 4, 8
-FIXED = TIME + DIRECTION + KIND + SIZE + 6  # the fixed columns and the six gaps between the seven
+TIME, DIRECTION, KIND, SIZE = 19, 3, 4, 8
+SHORT_TIME = 16  # below WIDE lines: the time without seconds, for room for the identifiers
+WIDE = 100
 MIN_FLEX = 6
+
+
+def time_width(width: int) -> int:
+    return TIME if width >= WIDE else SHORT_TIME
 
 
 def column_widths(width: int) -> tuple[int, int, int]:
     """Widths of query id, client and service in a line ``width`` cells wide."""
-    flexible = max(width - FIXED, 3 * MIN_FLEX)
+    fixed = time_width(width) + DIRECTION + KIND + SIZE + 6  # and the six gaps between the seven columns
+    flexible = max(width - fixed, 3 * MIN_FLEX)
     query = max(MIN_FLEX, flexible * 3 // 10)
     client = max(MIN_FLEX, flexible * 3 // 10)
     return query, client, max(MIN_FLEX, flexible - query - client)
@@ -41,16 +47,17 @@ def column_widths(width: int) -> tuple[int, int, int]:
 def line_text(line: RecordLine, width: int) -> str:
     query, client, service = column_widths(width)
     direction = _("res") if line.response else _("req")
-    return " ".join((clip(time_text(line.time), TIME), clip(direction, DIRECTION), clip(line.query_id, query),
+    moment = time_text(line.time)[:time_width(width)]
+    return " ".join((moment.ljust(time_width(width)), clip(direction, DIRECTION), clip(line.query_id, query),
                      clip(line.client or "—", client), clip(line.service or "—", service),
                      clip(line.kind.upper(), KIND), size_text(line.size).rjust(SIZE)))
 
 
 def header_text(width: int) -> str:
     query, client, service = column_widths(width)
-    return " ".join((clip(_("time (UTC)"), TIME), clip(_("dir"), DIRECTION), clip(_("query id"), query),
-                     clip(_("client"), client), clip(_("service"), service), clip(_("kind"), KIND),
-                     _("size").rjust(SIZE)))
+    return " ".join((clip(_("time (UTC)"), time_width(width)), clip(_("dir"), DIRECTION),
+                     clip(_("query id"), query), clip(_("client"), client), clip(_("service"), service),
+                     clip(_("kind"), KIND), _("size").rjust(SIZE)))
 
 
 class RecordsView(ScrollView, can_focus=True):
