@@ -29,7 +29,7 @@ from screens.base import is_read_only
 MARKS: dict[CellState, str] = {"granted": "✓", "none": "·", "pending-grant": "+",
                                "pending-revoke": "✗"}
 COLUMN_WIDTH = 9
-HEADER_LINES = 1
+HEADER_LINES = 2  # the subject header: its owner or kind, then its code
 ROW_HEADER_MIN, ROW_HEADER_MAX = 14, 36
 
 #: the matrix's actions that stage changes (refused in read-only mode)
@@ -176,7 +176,7 @@ class AccessMatrix(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         self.renders += 1
         if y < HEADER_LINES:
-            return self._header_line(scroll_x, width)
+            return self._header_line(y, scroll_x, width)
         row = scroll_y + y - HEADER_LINES
         if row >= self.model.row_count:
             return Strip.blank(width, self.rich_style)
@@ -194,17 +194,18 @@ class AccessMatrix(ScrollView, can_focus=True):
         start = scroll_x - first * COLUMN_WIDTH
         return strip.crop_extend(start, start + cells_width, self.rich_style)
 
-    def _header_line(self, scroll_x: int, width: int) -> Strip:
+    def _header_line(self, line: int, scroll_x: int, width: int) -> Strip:
+        """Header line 0: a subsystem's member code (or "global"/"local"); 1: its code."""
         model = self.model
         header = self._style("header")
         crosshair = self._style("header", "crosshair")
-        title = _("service \\ subject")
+        title = _("service \\ subject") if line == HEADER_LINES - 1 else ""
         left = Strip([Segment(clip(" " + title, self.row_header_width - 1) + " ", header)],
                      self.row_header_width)
 
         def cell(col: int) -> Segment:
-            label = clip(model.subject_at(col).short, COLUMN_WIDTH - 1).strip().center(
-                COLUMN_WIDTH - 1) + " "
+            text = model.subject_at(col).header[line]
+            label = clip(text, COLUMN_WIDTH - 1).strip().center(COLUMN_WIDTH - 1) + " "
             return Segment(label, crosshair if col == model.col else header)
 
         return Strip.join([left, self._cells(scroll_x, width, cell)]).crop(0, width)

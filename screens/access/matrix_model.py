@@ -9,9 +9,10 @@ filtering and reloading.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from backend.api.service_models import GLOBALGROUP, LOCALGROUP, SUBSYSTEM
 from backend.i18n import _, ngettext
@@ -25,6 +26,11 @@ Cell = tuple[str, str]  # (the service's rights code, subject id)
 KIND_ORDER = {SUBSYSTEM: 0, GLOBALGROUP: 1, LOCALGROUP: 2}
 #: the character between the service part and the subject part of a filter
 SUBJECT_FILTER_MARK = "@"
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sorts "service-9" before "service-10": digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
 
 
 def kind_word(kind: str) -> str:
@@ -72,12 +78,22 @@ class SubjectColumn:
         return self.label.rsplit(":", 1)[-1]
 
     @property
+    def header(self) -> tuple[str, str]:
+        """Two short lines for a column header: a subsystem's member code and its code; the
+        kind and the code of a group."""
+        if self.kind == SUBSYSTEM and self.id.count(":") == 3:
+            _instance, _class, member, subsystem = self.id.split(":")
+            return member, subsystem
+        words = {GLOBALGROUP: _("global"), LOCALGROUP: _("local")}
+        return words.get(self.kind, ""), self.short
+
+    @property
     def search_text(self) -> str:
         return f"{self.id}\n{self.code}\n{self.name}".lower()
 
     @property
-    def sort_key(self) -> tuple[int, str]:
-        return KIND_ORDER.get(self.kind, 3), self.label.lower()
+    def sort_key(self) -> tuple[int, list[Any]]:
+        return KIND_ORDER.get(self.kind, 3), natural_key(self.label)
 
 
 @dataclass(frozen=True)
@@ -100,7 +116,7 @@ class MatrixModel:
 
     def __init__(self, services: Iterable[ServiceRow], subjects: Iterable[SubjectColumn],
                  rights: Iterable[Cell]) -> None:
-        self.services = sorted(services, key=lambda row: row.code.lower())
+        self.services = sorted(services, key=lambda row: natural_key(row.code))
         self.subjects = sorted(subjects, key=lambda col: col.sort_key)
         self.rights: set[Cell] = set(rights)
         self.pending: dict[Cell, ChangeKind] = {}

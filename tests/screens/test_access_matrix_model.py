@@ -32,6 +32,8 @@ def test_subjects_are_ordered_subsystems_then_global_then_local_groups() -> None
     assert [col.id for col in model.subjects] == [PORTAL.id, OWNERS.id, CLERKS.id]
     assert [col.label for col in model.subjects] == [PORTAL.id, OWNERS.id, "clerks"]
     assert [col.short for col in model.subjects] == ["portal", "security-server-owners", "clerks"]
+    assert [col.header for col in model.subjects] == [
+        ("70000002", "portal"), ("global", "security-server-owners"), ("local", "clerks")]
 
 
 def test_the_filter_narrows_services_and_after_an_at_sign_subjects() -> None:

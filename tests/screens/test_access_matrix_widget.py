@@ -40,8 +40,10 @@ async def test_headers_stay_while_cells_scroll_and_only_visible_lines_are_drawn(
         matrix = app.query_one(AccessMatrix)
         await pilot.pause()
         first = matrix_text(matrix)
-        assert first[0].startswith(" service \\ sub") and "sub0" in first[0]
-        assert first[1].startswith(" service-000.v1") and "[✓]" in first[1]
+        assert "70000000" in first[0]  # a subsystem's member code over its subsystem code
+        assert first[1].startswith(" service \\ sub") and "sub0" in first[1]
+        assert first[2].startswith(" service-000.v1") and "[✓]" in first[2]
+        assert first[3].startswith(" service-001.v1")  # natural order: 1 before 10
         for _ in range(40):
             await pilot.press("down")
         for _ in range(25):
@@ -49,9 +51,10 @@ async def test_headers_stay_while_cells_scroll_and_only_visible_lines_are_drawn(
         await pilot.pause()
         lines = matrix_text(matrix)
         model = matrix.model
-        assert lines[0].startswith(" service \\ sub")  # the subject header stayed on top
-        assert "sub0 " not in lines[0] and model.subject_at(25).short in lines[0]
-        assert any(line.startswith(" service-040.v1") and "[" in line for line in lines[1:])
+        assert lines[1].startswith(" service \\ sub")  # the subject header stayed on top
+        assert "sub0 " not in lines[1] and model.subject_at(25).short in lines[1]
+        assert model.subject_at(25).header[0] in lines[0]
+        assert any(line.startswith(" service-040.v1") and "[" in line for line in lines[2:])
         assert matrix.scroll_x % COLUMN_WIDTH == 0  # whole columns: headers line up with cells
         matrix.renders = 0
         matrix.refresh()
@@ -73,11 +76,11 @@ async def test_selection_grant_revoke_and_toggle_are_drawn_with_their_marks() ->
         assert app.messages and app.messages[-1].changed == model.counts()[0]
         await pilot.pause()
         lines = matrix_text(matrix, 4)
-        assert "+" in lines[1] and "[" in lines[2]
+        assert "+" in lines[2] and "[" in lines[3]
         await pilot.press("home", "ctrl+left", "space")  # row 0, col 0 holds a right
         assert model.state_at(0, 0) == "pending-revoke"
         await pilot.pause()
-        assert "[✗]" in matrix_text(matrix, 2)[1]
+        assert "[✗]" in matrix_text(matrix, 3)[2]
         await pilot.press("v", "down", "r")
         assert model.state_at(1, 0) == "none" and model.anchor is None
 
@@ -99,7 +102,7 @@ async def test_a_click_moves_the_cursor_and_shift_click_selects() -> None:
     async with app.run_test(size=(100, 15)) as pilot:
         matrix = app.query_one(AccessMatrix)
         left = matrix.row_header_width
-        await pilot.click(AccessMatrix, offset=(left + 2 * COLUMN_WIDTH + 3, 3))
+        await pilot.click(AccessMatrix, offset=(left + 2 * COLUMN_WIDTH + 3, 4))
         assert (matrix.model.row, matrix.model.col) == (2, 2)
-        await pilot.click(AccessMatrix, offset=(left + 4 * COLUMN_WIDTH + 3, 5), shift=True)
+        await pilot.click(AccessMatrix, offset=(left + 4 * COLUMN_WIDTH + 3, 6), shift=True)
         assert matrix.model.selection_bounds() == (2, 4, 2, 4)
