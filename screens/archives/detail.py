@@ -2,7 +2,8 @@
 
 The container is read from its archive on a worker thread (checksum checked; ``.zip.gpg`` decrypted
 with the configured GnuPG home), shown, then verified layer by layer against the verification
-configuration. ``e`` saves the very bytes shown as ``<entry>.asice`` for evidence.
+configuration, with the container's line in its file's linkinginfo. ``e`` saves the very bytes
+shown as ``<entry>.asice`` for evidence.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from textual.widgets import Label, Static
 
 from backend.archive.asic import AsicError, parse_container
 from backend.archive.evidence import export_container
+from backend.archive.files import ArchiveError, open_archive
 from backend.archive.search import ArchiveSearch, RecordDetail
-from backend.archive.verify import RecordReport, verify_container
+from backend.archive.verify import ContainerVerifier, RecordReport, verify_record
 from backend.errors import KapkaError
 from backend.i18n import _
 from screens.archives.export import DirectoryDialog, audit
@@ -41,6 +43,7 @@ class Loaded:
     data: bytes
     message: RecordMessage | None
     problem: str | None  # why the container could not be parsed
+    damaged: str | None = None  # the container's bytes do not match the archive's checksum
 
 
 def facts_text(detail: RecordDetail) -> Text:
@@ -138,7 +141,10 @@ class RecordScreen(KapkaScreen):
                 if detail is None:
                     raise KapkaError(_("The record is no longer in the index (its archive was removed or "
                                        "changed). Go back and search again."), _("Record not found"))
-                data = search.read_container(detail, gpg_home=self.session.gpg_home)
+                try:
+                    data, damaged = search.read_container(detail, gpg_home=self.session.gpg_home), None
+                except ArchiveError as error:  # altered? show it all the same, and what is wrong
+                    data, damaged = self._unchecked(detail), error.message
         except Exception as error:
             self.post_message(self.Failed(*describe_exception(error)))
             return
@@ -146,20 +152,29 @@ class RecordScreen(KapkaScreen):
             message, problem = read_message(parse_container(data)), None
         except AsicError as error:
             message, problem = None, error.message
-        self.post_message(self.Ready(Loaded(detail, data, message, problem)))
+        self.post_message(self.Ready(Loaded(detail, data, message, problem, damaged)))
         conf, note = self.session.verification_conf()
-        try:
-            report = verify_container(data, conf, name=detail.entry)
+        try:  # the container and its line in the file's linkinginfo
+            report = verify_record(detail.archive, detail.entry, verifier=ContainerVerifier(conf),
+                                   gpg_home=self.session.gpg_home)
         except Exception as error:  # a crafted container must be reported, never end the screen
             self.post_message(self.Failed(*describe_exception(error)))
             return
         self.post_message(self.Verified(report, note))
 
+    def _unchecked(self, detail: RecordDetail) -> bytes:
+        """The entry's bytes without the checksum check (raises when the archive cannot be read)."""
+        with open_archive(detail.archive, gpg_home=self.session.gpg_home) as archive:
+            return archive.read(detail.entry, check_crc=False)
+
     def on_record_screen_ready(self, event: RecordScreen.Ready) -> None:
         loaded = self.loaded = event.loaded
         detail = loaded.detail
         self.title = _("Record {query_id}").format(query_id=detail.line.query_id)
-        self.query_one("#record-facts", Static).update(facts_text(detail))
+        facts = facts_text(detail)
+        if loaded.damaged:
+            facts = Text.assemble(("⚠ " + loaded.damaged + "\n", "bold red"), facts)
+        self.query_one("#record-facts", Static).update(facts)
         self.query_one("#record-verification", Static).update(_("Verifying…"))
         if loaded.message is not None:
             self.query_one("#record-message", Static).update(message_renderable(loaded.message))
@@ -176,8 +191,8 @@ class RecordScreen(KapkaScreen):
         self.query_one("#record-verification", Static).update(Group(
             Text.assemble(_("Container: "), status_text(event.report.status)),
             record_renderable(event.report, event.note),
-            Text(_("The links of its archive file are checked by verifying the directory (v on the archives "
-                   "screen)."), style="dim")))
+            Text(_("The rest of its archive file and the links between files: v on the archives screen."),
+                 style="dim")))
 
     def on_record_screen_failed(self, event: RecordScreen.Failed) -> None:
         self.query_one(ErrorPanel).show_error(title=event.title, message=event.message)

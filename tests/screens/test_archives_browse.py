@@ -13,6 +13,7 @@ from archives_support import (
     SIZE,
     SOAP_QUERY,
     console_app,
+    flip_byte,
     open_archives,
     settings,
     write_mixed,
@@ -72,6 +73,7 @@ async def test_soap_record_detail(tmp_path: Path, config) -> None:
         assert "\n" in message and "  <" in message  # indented, one element a line
         verification = _plain(detail, "#record-verification")
         assert "ASiC-E structure complete" in verification
+        assert "linkinginfo_link_ok" in verification  # its line in the file's chain
         await pilot.press("escape")
         assert app.screen is screen
 
@@ -93,6 +95,24 @@ async def test_rest_record_detail_shows_request_line_headers_and_body(tmp_path: 
         assert "x-road-client: CS/COM/2002/billing" in message
         assert f"body ({len(REST_BODY)} B)" in message
         assert REST_BODY.decode() in message
+
+
+async def test_an_altered_record_is_shown_with_what_is_wrong(tmp_path: Path, config) -> None:
+    archive_dir = tmp_path / "xroad"
+    first, _second = write_mixed(archive_dir)
+    entry = flip_byte(first, 0)
+    app = console_app(config, settings(archive_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_archives(pilot)
+        await pilot.press("enter")
+        detail = await _detail(pilot)
+        assert detail.loaded.detail.entry == entry
+        facts = _plain(detail, "#record-facts")
+        assert "does not match its checksum" in facts and SOAP_QUERY in facts
+        verification = _plain(detail, "#record-verification")
+        assert "entry_crc_mismatch" in verification and "linkinginfo_digest_mismatch" in verification
+        await pilot.press("escape")
+        assert app.screen is screen
 
 
 async def test_index_is_reused_on_the_second_opening(tmp_path: Path, config) -> None:
