@@ -103,25 +103,29 @@ class StepPanel(Vertical):
         return Static(read_only_reason() if self.read_only else "", classes="disabled-reason",
                       markup=False)
 
-    async def fill_radio(self, radio_id: str, choices: list[Choice]) -> RadioSet:
+    async def fill_radio(self, radio_id: str, choices: list[Choice], *,
+                         focus: bool = False) -> RadioSet:
         """Replace the (empty) RadioSet ``radio_id`` with one holding ``choices``.
 
         A RadioSet takes over the keyboard of the buttons it is made with; buttons mounted later
         would stay focusable one by one. The keyboard cursor starts on the chosen button, else
         on the first, so that it shows where enter lands.
-        ``choices`` must be new buttons.
+        ``choices`` must be new buttons. With ``focus`` (or if the old one had it) the new one
+        has the focus before it appears: keys pressed once the choices show go to it.
         """
         old = self.query_one(f"#{radio_id}", RadioSet)
-        had_focus = old.has_focus
+        focus = focus or old.has_focus
         parent = old.parent
         assert parent is not None
         position = list(parent.children).index(old)
         radio = RadioSet(*choices, id=radio_id, classes=" ".join(old.classes))
+        radio.display = False
         await old.remove()
         await parent.mount(radio, before=position if position < len(parent.children) else None)
         cursor_to_pressed(radio)  # a new RadioSet's cursor starts on the first button
-        if had_focus:
+        if focus:
             radio.focus()
+        radio.display = True
         return radio
 
     def show_problem(self, title: str, message: str) -> None:

@@ -113,12 +113,11 @@ class OwnerStep(StepPanel):
             return
         draft = self.wizard.owner_draft
         wanted = draft.member_class if draft else (classes[0] if len(classes) == 1 else None)
-        radio = await self.fill_radio("owner-class", [
-            Choice(name, value=name == wanted, name=name) for name in classes])
-        radio.set_class(len(classes) <= 6, "-inline")
         focused = self.app.focused
-        if not (isinstance(focused, Input) and focused.value):  # never while the operator types
-            radio.focus()
+        typing = isinstance(focused, Input) and bool(focused.value)  # then the focus stays
+        radio = await self.fill_radio("owner-class", [
+            Choice(name, value=name == wanted, name=name) for name in classes], focus=not typing)
+        radio.set_class(len(classes) <= 6, "-inline")
         self.member_classes = list(classes)
         if not classes:
             self.show_problem(_("No member classes"), _(

@@ -136,9 +136,9 @@ class KeysStep(StepPanel):
             self.show_error(error)
             return
         self.authorities = list(authorities)
-        radio = await self.fill_radio("csr-ca", [
+        await self.fill_radio("csr-ca", [
             Choice(ca.name, value=len(authorities) == 1, name=str(index))
-            for index, ca in enumerate(authorities)])
+            for index, ca in enumerate(authorities)], focus=bool(authorities))
         if not authorities:
             self.show_problem(_("No certification authority"), _(
                 "The global configuration approves no certification authority for {usage} "
@@ -146,7 +146,6 @@ class KeysStep(StepPanel):
             return
         if len(authorities) == 1:
             self._ca_chosen(authorities[0])
-        radio.focus()
 
     @property
     def authority(self) -> Any:

@@ -58,17 +58,15 @@ class TimestampingStep(StepPanel):
             self.show_error(error)
             return
         self.services = list(services)
-        radio = await self.fill_radio("tsa-choice", [
+        await self.fill_radio("tsa-choice", [
             Choice(self._label(service), name=str(index))
-            for index, service in enumerate(services)])
+            for index, service in enumerate(services)], focus=bool(services))
         self.query_one("#tsa-urls", Static).update("\n".join(
             f"{service.name}: {service.url}" for service in services))
         if not services:
             self.show_problem(_("No approved timestamping service"), _(
                 "The global configuration approves no timestamping service yet. Ask your X-Road "
                 "operator, then press ctrl+r."))
-        else:
-            radio.focus()
 
     @staticmethod
     def _label(service: Any) -> str:

@@ -139,7 +139,10 @@ class SetupWizardScreen(KapkaScreen):
         self.shown = number
         holder = self.query_one("#setup-step", Vertical)
         await holder.remove_children()
-        await holder.mount(panel_for(number, self.state))
+        panel = panel_for(number, self.state)
+        panel.display = False  # it appears once its on_mount has put the focus where typing goes
+        await holder.mount(panel)
+        panel.display = True
         self.show_progress()
         self.query_one("#setup-body").scroll_home(animate=False)
 
