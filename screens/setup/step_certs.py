@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -202,14 +202,10 @@ class ImportStep(StepPanel):
     """
 
     def compose(self) -> ComposeResult:
-        waiting = self.state.waiting_for_certificates()
         yield Static(_("Import the certificates the CA issued. Kapka checks each one before it "
                        "sends it: that it is a certificate, for a key waiting on this server, "
                        "with the right usage, valid now, from an approved CA."), classes="intro")
-        yield Static(Content("\n").join(Content.assemble(
-            "• ", _("waiting: the {usage} certificate for key “{label}”").format(
-                usage=usage_name(p), label=p.key.label or p.key.name)) for p in waiting),
-            classes="hint")
+        yield Static(self._listing(), id="import-listing", classes="hint")
         yield FilePicker(suffixes=(".pem", ".crt", ".cer", ".der"), id="import-file")
         yield Label(_("…or paste a PEM certificate here:"), classes="field-label")
         yield TextArea(id="import-paste", soft_wrap=True, show_line_numbers=False)
@@ -221,8 +217,32 @@ class ImportStep(StepPanel):
         yield self.problem_box()
         yield self.note_box()
 
+    def _listing(self) -> Content:
+        """The certificate imported already (the other one still waits), and those waiting."""
+        imported = [p for p in (self.state.auth, self.state.sign)
+                    if p is not None and p.certificate is not None]
+        lines = [Content.assemble(("✓ ", "bold $text-success"), _(
+            "imported: the {usage} certificate for key “{label}”").format(
+            usage=usage_name(p), label=p.key.label or p.key.name)) for p in imported]
+        lines += [Content.assemble("• ", _("waiting: the {usage} certificate for key “{label}”")
+                                   .format(usage=usage_name(p), label=p.key.label or p.key.name))
+                  for p in self.state.waiting_for_certificates()]
+        return Content("\n").join(lines)
+
     def on_mount(self) -> None:
         self.query_one("#picker-path").focus()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A PEM pasted anywhere in the step lands in the box for it, ready to be checked
+        (pasted into the path field it would be cut to "-----BEGIN CERTIFICATE-----")."""
+        box = self.query_one("#import-paste", TextArea)
+        if box.has_focus or "-----BEGIN" not in event.text:
+            return  # the box took it itself
+        event.stop()
+        box.load_text(event.text.strip())
+        self.query_one("#import-file", FilePicker).note("")
+        button = self.query_one("#import-pasted", Button)
+        (box if button.disabled else button).focus()
 
     @on(FilePicker.Picked, "#import-file")
     def _picked(self, event: FilePicker.Picked) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -36,6 +36,16 @@ class FilteredTree(DirectoryTree):
                 not self.suffixes or path.name.lower().endswith(self.suffixes))
             if wanted_file or self._safe_is_dir(path):
                 yield path
+
+
+class PathInput(Input):
+    """The picker's path field. A path is one line: a paste of several lines (a PEM
+    certificate, say) is not cut to its first line here but left to the picker's container."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if len(event.text.splitlines()) > 1:
+            event.prevent_default()  # Input would insert the first line; the event bubbles on
+            return
 
 
 def home() -> Path:
@@ -77,8 +87,8 @@ class FilePicker(Vertical):
 
     def compose(self) -> ComposeResult:
         start = str(self.start)
-        yield Input(start if self.directories else start.rstrip("/") + "/", id="picker-path",
-                    placeholder=_("a path; ~ is your home directory"))
+        yield PathInput(start if self.directories else start.rstrip("/") + "/",
+                        id="picker-path", placeholder=_("a path; ~ is your home directory"))
         yield FilteredTree(self.start, suffixes=self.suffixes, directories_only=self.directories,
                            id="picker-tree")
         yield Static(self._default_note(), id="picker-note", markup=False)
@@ -107,6 +117,14 @@ class FilePicker(Vertical):
         note = self.query_one("#picker-note", Static)
         note.update(text or self._default_note())
         note.set_class(problem, "-problem")
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Several lines pasted (the path field leaves them alone): say why nothing changed. The
+        event bubbles on: the picker's container may take them (a certificate step a PEM)."""
+        lines = len(event.text.splitlines())
+        if lines > 1:
+            self.note(_("The pasted text has {n} lines; a path has one.").format(n=lines),
+                      problem=True)
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
