@@ -44,6 +44,19 @@ def _state(node: DOMNode, binding: Binding) -> str:
     return ""
 
 
+def _focused_scopes(screen: Screen[object]) -> list[tuple[DOMNode, str]]:
+    """Kapka's own widgets from the focused one up to the screen: their keys (a matrix's space,
+    ``g``, ``r``) are the screen's keys for the operator. Textual's built-in widgets are left out."""
+    scopes: list[tuple[DOMNode, str]] = []
+    node: DOMNode | None = screen.focused
+    while node is not None and node is not screen:
+        if type(node).__module__.startswith("screens.") and node._bindings.key_to_bindings:
+            label = getattr(node, "HELP_SCOPE", None)
+            scopes.append((node, _(label) if label else type(node).__name__))
+        node = node.parent
+    return scopes
+
+
 def binding_rows(app: App[object], screen: Screen[object]) -> list[BindingRow]:
     """The bindings of ``screen`` and of ``app``, with the keymap applied, in declaration order.
 
@@ -51,7 +64,8 @@ def binding_rows(app: App[object], screen: Screen[object]) -> list[BindingRow]:
     """
     keymap = getattr(app, "_keymap", {})
     rows: list[BindingRow] = []
-    scopes: list[tuple[DOMNode, str]] = [(screen, screen.title or type(screen).__name__),
+    scopes: list[tuple[DOMNode, str]] = [*_focused_scopes(screen),
+                                         (screen, screen.title or type(screen).__name__),
                                          (app, _("everywhere"))]
     for node, scope in scopes:
         bindings = node._bindings.copy()

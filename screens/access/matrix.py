@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from backend.i18n import _
+from backend.i18n import N_, _
 from screens.access.common import ACL_PERMISSIONS, permissions
 from screens.access.matrix_model import GRANT, REVOKE, CellState, MatrixModel
 from screens.base import is_read_only
@@ -65,6 +65,7 @@ class AccessMatrix(ScrollView, can_focus=True):
     AccessMatrix > .access-matrix--pending-revoke { color: $text-error; text-style: bold; }
     """
 
+    HELP_SCOPE = N_("Access matrix")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1, 0)", _("Up"), show=False),
         Binding("down", "move(1, 0)", _("Down"), show=False),

@@ -106,3 +106,16 @@ async def test_a_click_moves_the_cursor_and_shift_click_selects() -> None:
         assert (matrix.model.row, matrix.model.col) == (2, 2)
         await pilot.click(AccessMatrix, offset=(left + 4 * COLUMN_WIDTH + 3, 6), shift=True)
         assert matrix.model.selection_bounds() == (2, 4, 2, 4)
+
+
+async def test_the_help_lists_the_keys_of_the_focused_matrix() -> None:
+    from screens.help import binding_rows
+
+    app = MatrixApp(synthetic_model(5, 4))
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        rows = binding_rows(app, app.screen)
+        matrix_rows = {row.description for row in rows if row.scope == "Access matrix"}
+        assert matrix_rows, "the matrix's own keys are missing from the help"
+        assert any("grant" in text.lower() for text in matrix_rows)
+        assert any("revoke" in text.lower() for text in matrix_rows)
