@@ -354,7 +354,11 @@ def test_encrypted_archives_open_with_the_printed_gnupg_home(
     files = list((data_dir / "messagelog" / "archive").glob("mlog-*"))
     assert len(files) > 1 and all(path.name.endswith(".zip.gpg") for path in files)
     assert all(path.read_bytes()[:2] != b"PK" for path in files)  # OpenPGP messages, not zips
-    archived = _check_files(data_dir, files, home)
+    try:
+        archived = _check_files(data_dir, files, home)
+        _kapka_verifies(data_dir, 24, home)
+    finally:
+        gpg.stop_agent(home)  # decrypting started one
     by_previous = {archived.heads[path][1]: path for path in files}
     ordered = [by_previous["-"]]
     while ordered[-1].name in by_previous:
@@ -362,4 +366,3 @@ def test_encrypted_archives_open_with_the_printed_gnupg_home(
     assert sorted(ordered) == sorted(files)
     _chained(archived, ordered)
     assert len(archived.records) == 24
-    _kapka_verifies(data_dir, 24, home)
