@@ -59,6 +59,7 @@ INDEXES = {
     "records_time": "records(time)",
     "records_client": "records(client, time)",
     "records_service": "records(service, time)",
+    "records_kind": "records(kind, time)",
 }
 INSERT_RECORD = "INSERT INTO records VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
