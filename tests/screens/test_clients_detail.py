@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from clients_support import REGISTRY, finished, open_clients, register_server, text_of
+from clients_screen_support import REGISTRY, finished, open_clients, register_server, text_of
 from keys_support import confirm, dialog, record_notifications, start
 from screen_support import Initialised, wait_for
 from textual.widgets import Button, DataTable, Input, RadioSet, TextArea

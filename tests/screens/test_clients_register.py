@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from clients_support import OWNER, finished, open_clients, register_server, text_of
+from clients_screen_support import OWNER, finished, open_clients, register_server, text_of
 from keys_support import dialog, start
 from screen_support import Initialised, wait_for
 from textual.widgets import Button

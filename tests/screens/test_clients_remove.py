@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clients_support import OWNER, REGISTRY, effect_text, finished, open_clients, register_server
+from clients_screen_support import OWNER, REGISTRY, effect_text, finished, open_clients, register_server
 from keys_support import confirm, dialog, start
 from screen_support import Initialised
 from textual.widgets import Button

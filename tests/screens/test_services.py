@@ -4,7 +4,7 @@ clear message and nothing applied."""
 from __future__ import annotations
 
 import pytest
-from clients_support import (
+from clients_screen_support import (
     OBSERVER,
     REGISTRY,
     finished,

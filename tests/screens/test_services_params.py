@@ -4,7 +4,7 @@ description with its services and rights."""
 from __future__ import annotations
 
 from access_support import PERMITS
-from clients_support import REGISTRY, effect_text, finished, open_services, problem_text
+from clients_screen_support import REGISTRY, effect_text, finished, open_services, problem_text
 from keys_support import confirm, dialog, record_notifications, start
 from screen_support import Initialised, api_key, asgi, client_for, wait_for
 from textual.widgets import Button, Input, Select

@@ -4,7 +4,7 @@ Cancel leaves everything as it was, confirming applies it."""
 from __future__ import annotations
 
 from access_support import PERMITS, TRACKING, wsdl
-from clients_support import REGISTRY, effect_text, finished, open_services
+from clients_screen_support import REGISTRY, effect_text, finished, open_services
 from keys_support import confirm, dialog, start
 from screen_support import Initialised, api_key, asgi, client_for
 from textual.widgets import Button

@@ -3,7 +3,7 @@ read-only mode."""
 
 from __future__ import annotations
 
-from clients_support import (
+from clients_screen_support import (
     OBSERVER,
     OWNER,
     REGISTRY,
