@@ -1,0 +1,207 @@
+"""Message-log archives end to end: the sandbox's generated traffic, read in a pseudo-terminal.
+
+``kapka sandbox traffic`` (the token PIN typed at its prompt) writes signed, timestamped archives
+in X-Road's format. In ``kapka --sandbox`` a person opens the message log (m), finds a message by
+its query id, reads it with its verification, exports its ``.asice`` and the search as CSV, and
+verifies every archive. In the shell: ``kapka archives find --query-id`` and
+``kapka archives verify --json`` exit 0; after one byte of one archive is flipped, ``verify`` exits
+non-zero and names that file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import pexpect
+import pytest
+
+from tests.e2e.conftest import KAPKA, kapka_env
+from tests.e2e.test_clients_access_e2e import CLEAR_LINE, ENTER, ESCAPE, SGR, keys, see
+from tests.sandboxes import ADMIN_PASSWORD, PIN, Templates
+
+pytestmark = pytest.mark.e2e
+
+RECORDS, PER_FILE = 120, 40  # three archive files in one chain
+ENTRY = re.compile(r"(?P<query>.+)-(?P<direction>request|response)-[0-9a-f]+\.asice")
+PAGE_DOWN, END = "\x1b[6~", "\x1b[F"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def operator_env(home: Path) -> dict[str, str]:
+    """The sandbox's admin password is known to the console (``kapka --sandbox`` needs it)."""
+    return {**kapka_env(home), "KAPKA_SANDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
+
+
+def shell(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(KAPKA), *args], env=operator_env(home), capture_output=True,
+                          text=True, timeout=90, check=False, cwd=str(home))
+
+
+def generate_traffic(data_dir: Path, home: Path) -> None:
+    """``kapka sandbox traffic``, the PIN typed at its prompt as the operator would."""
+    child = pexpect.spawn(str(KAPKA), ["sandbox", "traffic", "--records", str(RECORDS), "--data",
+                                       str(data_dir), "--seed", "7", "--transaction-batch",
+                                       str(PER_FILE)],
+                          env=operator_env(home), dimensions=(24, 80), encoding="utf-8",
+                          timeout=90, codec_errors="replace")
+    try:
+        see(child, "PIN of token softToken-0: ")
+        child.sendline(PIN)
+        see(child, rf"Logged {RECORDS} records", timeout=90)
+        see(child, r"New archive files:\s+3")
+        child.expect(pexpect.EOF, timeout=30)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+
+
+def soap_request(archive_dir: Path) -> tuple[str, Path, str, bytes]:
+    """A SOAP request with a UUID query id used by no other exchange (generated traffic repeats
+    some, as real traffic does), read straight from the zips: (query id, archive file, entry
+    name, the entry's bytes)."""
+    entries: dict[str, list[tuple[Path, str, str]]] = {}
+    for archive in sorted(archive_dir.glob("mlog-*.zip")):
+        with zipfile.ZipFile(archive) as outer:
+            for name in outer.namelist():
+                if (match := ENTRY.fullmatch(name)) is not None:
+                    entries.setdefault(unquote(match["query"]), []).append(
+                        (archive, name, match["direction"]))
+    for query, found in entries.items():
+        if not UUID.fullmatch(query) or sorted(kind for _a, _n, kind in found) != [
+                "request", "response"]:
+            continue
+        archive, name = next((archive, name) for archive, name, kind in found if kind == "request")
+        with zipfile.ZipFile(archive) as outer:
+            data = outer.read(name)
+        with zipfile.ZipFile(io.BytesIO(data)) as container:
+            if b"Envelope" in container.read("message.xml"):
+                return query, archive, name, data
+    raise AssertionError(f"no SOAP exchange with a UUID query id of its own in {archive_dir}")
+
+
+def flip_a_byte(archive: Path, entry: str) -> None:
+    """One bit changed in the middle of ``entry``'s stored bytes."""
+    with zipfile.ZipFile(archive) as outer:
+        info = outer.getinfo(entry)
+    data = bytearray(archive.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + info.compress_size // 2] ^= 0x01
+    archive.write_bytes(bytes(data))
+
+
+def test_find_read_verify_and_export_a_message_then_the_command_line(templates: Templates,
+                                                                      tmp_path: Path) -> None:
+    home = tmp_path
+    data_dir = tmp_path / "sandbox"
+    shutil.copytree(templates.populated, data_dir)
+    generate_traffic(data_dir, home)
+    archive_dir = data_dir / "messagelog" / "archive"
+    conf = data_dir / "messagelog" / "verificationconf"
+    files = sorted(path.name for path in archive_dir.glob("mlog-*.zip"))
+    assert len(files) == 3
+    query_id, archive, entry, container = soap_request(archive_dir)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+
+    console = pexpect.spawn(str(KAPKA), ["--sandbox", "--sandbox-data", str(data_dir)],
+                            env=operator_env(home), dimensions=(24, 80), encoding="utf-8",
+                            timeout=30, codec_errors="replace", cwd=str(home))
+    console.logfile_read = (home / "terminal.log").open("w")
+    console.logfile_send = (home / "keys.log").open("w")
+    console.delaybeforesend = 0.2  # a person's pace: each key lands after the screen has moved on
+    try:
+        see(console, "Dashboard")
+        see(console, "softToken-0")
+
+        # the message log: the archive files are indexed, then the query id is searched for
+        keys(console, "m")
+        see(console, "Message-log archives")
+        see(console, rf"3 files, {RECORDS} records")
+        keys(console, "/", query_id, ENTER)
+        see(console, rf"2 of {RECORDS} records match")
+        keys(console, ENTER)  # the first line: the request
+
+        # the record: its facts, its verification, its message
+        see(console, "Message-log record")
+        see(console, "query id" + SGR + query_id)
+        see(console, "direction" + SGR + "request")
+        see(console, "Container:" + SGR + "✓ PASS")
+        keys(console, PAGE_DOWN)  # the layers of the verification, below
+        see(console, "signature_ok")  # the XAdES signature over message.xml
+        see(console, "cert_path_ok")  # the signer certificate chains to an approved CA
+        keys(console, END)  # end: the message itself, pretty-printed
+        see(console, "SOAP-ENV:Body")
+
+        # the evidence: the record's container exactly as archived
+        keys(console, "e")
+        see(console, "Export the record's container")
+        keys(console, CLEAR_LINE, str(evidence), ENTER)
+        see(console, "Container exported")
+        assert (evidence / entry).read_bytes() == container
+
+        # the search result as CSV, from the records view
+        keys(console, ESCAPE)
+        see(console, rf"2 of {RECORDS} records match")
+        keys(console, "e")
+        see(console, "Export the search result as CSV")
+        keys(console, CLEAR_LINE, str(evidence), ENTER)
+        see(console, "CSV exported")
+        [saved] = evidence.glob("*.csv")
+        rows = list(csv.DictReader(saved.open(encoding="utf-8", newline="")))
+        assert [(row["query_id"], row["direction"]) for row in rows] == [
+            (query_id, "request"), (query_id, "response")]
+        assert rows[0]["archive"] == archive.name
+
+        # every archive verified, every layer
+        keys(console, "v")
+        see(console, "Verify message-log archives")
+        see(console, "✓ PASS" + SGR + r"3 files \(0 failed\), " +
+            rf"{RECORDS} records: {RECORDS} passed, 0 not verified, 0 failed", timeout=60)
+        for name in files:
+            see(console, "PASS" + SGR + re.escape(name))
+        keys(console, ESCAPE, "q")
+        console.expect(pexpect.EOF, timeout=20)
+    finally:
+        console.close(force=True)
+    assert console.exitstatus == 0
+
+    # the command line, as in a script or over SSH
+    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id)
+    assert found.returncode == 0, found.stderr
+    assert "2 records match." in found.stdout and entry in found.stdout, found.stdout
+    assert re.search(rf"request +SOAP +{query_id}", found.stdout), found.stdout
+    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id, "--json")
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert answer["count"] == 2
+    assert {(record["direction"], record["archive"]) for record in answer["records"]} == {
+        ("request", archive.name), ("response", archive.name)}
+
+    verified = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json")
+    assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["status"] == "PASS"
+    assert report["totals"]["records_passed"] == RECORDS and report["totals"]["files_failed"] == 0
+    assert {"linkinginfo", "timestamp", "signature", "certificate", "ocsp"} <= set(report["layers"])
+
+    flip_a_byte(archive, entry)
+    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf))
+    assert broken.returncode == 3, broken.stdout[-2000:] + broken.stderr
+    assert re.search(rf"FAIL\s+\S*{re.escape(archive.name)}", broken.stdout), broken.stdout
+    assert "linkinginfo_digest_mismatch" in broken.stdout and entry in broken.stdout
+    others = [name for name in files if name != archive.name]
+    assert all(re.search(rf"PASS\s+\S*{re.escape(name)}", broken.stdout) for name in others)
+    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json")
+    assert broken.returncode == 3
+    failed = [file["name"] for file in json.loads(broken.stdout)["files"] if file["status"] == "FAIL"]
+    assert failed == [archive.name]
