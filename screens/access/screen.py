@@ -221,11 +221,13 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
             return
         service, subject = current
         state = self.model.state(service.key, subject.id)
-        words = {"granted": _("has the right"), "none": _("has no right"),
-                 "pending-grant": _("grant pending"), "pending-revoke": _("revocation pending")}
+        words = {"granted": _("✓ has the right"), "none": _("· no right"),
+                 "pending-grant": _("+ grant pending"), "pending-revoke": _("✗ revocation pending")}
         title = f" ({service.title})" if service.title else ""
-        cell.update(f"{service.code}{title} × {subject_label(subject.kind, subject.label, subject.name)}"
-                    f": {words[state]}", layout=False)  # a fixed two lines: no layout pass
+        # the verdict first: long titles and names are cut at the end of the two lines
+        cell.update(f"{words[state]}: {service.code}{title} × "
+                    f"{subject_label(subject.kind, subject.label, subject.name)}",
+                    layout=False)  # a fixed two lines: no layout pass
 
     # -- the views --------------------------------------------------------------------------
 

@@ -216,6 +216,7 @@ def test_add_register_publish_grant_then_rights_as_code(templates: Templates, de
     see(console, r"service \\ subject")
     see(console, "tracking")
     keys(console, HOME, CTRL_LEFT, "v", DOWN, DOWN, DOWN, RIGHT, RIGHT, "g")
+    see(console, r"\+ grant pending: xroadSmallAttachment\.v1")  # the cell under the cursor
     see(console, "12 grants pending")
     keys(console, "p")
     see(console, "12 grants, 0 revocations")

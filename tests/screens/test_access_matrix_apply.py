@@ -109,8 +109,8 @@ async def test_revoking_asks_first_with_cancel_focused_and_sends_once(
         assert model.state("getPerson", PERMITS) == "pending-revoke"
         await pilot.press("left")
         detail = str(screen.query_one("#matrix-cell").render())
-        assert detail == (f"getPerson.v1 (Person by personal number) × subsystem: {PERMITS} "
-                          "(Issyk-Kul Regional Administration): revocation pending")
+        assert detail == (f"✗ revocation pending: getPerson.v1 (Person by personal number) × "
+                          f"subsystem: {PERMITS} (Issyk-Kul Regional Administration)")
 
         await pilot.press("p")
         preview = await dialog(pilot, PlanPreview)
