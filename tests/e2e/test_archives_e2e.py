@@ -110,6 +110,10 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
     files = sorted(path.name for path in archive_dir.glob("mlog-*.zip"))
     assert len(files) == 3
     query_id, archive, entry, container = soap_request(archive_dir)
+    with zipfile.ZipFile(io.BytesIO(container)) as asice:
+        body = re.search(r"<((?:[\w.-]+:)?Body)\b", asice.read("message.xml").decode())
+    assert body is not None
+    soap_body = body.group(1)  # e.g. SOAP-ENV:Body
     evidence = tmp_path / "evidence"
     evidence.mkdir()
 
@@ -127,7 +131,9 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
         keys(console, "m")
         see(console, "Message-log archives")
         see(console, rf"3 files, {RECORDS} records")
-        keys(console, "/", query_id, ENTER)
+        keys(console, "/", query_id)
+        see(console, query_id)  # typed into the filter (the list shows query ids shortened)
+        keys(console, ENTER)
         see(console, rf"2 of {RECORDS} records match")
         keys(console, ENTER)  # the first line: the request
 
@@ -140,7 +146,7 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
         see(console, "signature_ok")  # the XAdES signature over message.xml
         see(console, "cert_path_ok")  # the signer certificate chains to an approved CA
         keys(console, END)  # end: the message itself, pretty-printed
-        see(console, "SOAP-ENV:Body")
+        see(console, re.escape(soap_body))
 
         # the evidence: the record's container exactly as archived
         keys(console, "e")
@@ -173,6 +179,8 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
         console.expect(pexpect.EOF, timeout=20)
     finally:
         console.close(force=True)
+        console.logfile_read.close()
+        console.logfile_send.close()
     assert console.exitstatus == 0
 
     # the command line, as in a script or over SSH

@@ -107,13 +107,16 @@ def save_profile(home: Path, url: str, certificate: Path, api_key: str) -> None:
 
 
 @pytest.fixture
-def terminals(tmp_path: Path) -> Iterator[list[pexpect.spawn]]:
-    """Processes started in pseudo-terminals; ended after the test."""
+def terminals() -> Iterator[list[pexpect.spawn]]:
+    """Processes started in pseudo-terminals (each writing what it shows to a log file in the
+    test's directory); ended after the test."""
     children: list[pexpect.spawn] = []
     yield children
     for child in reversed(children):
         if child.isalive():
             child.terminate(force=True)
+        if child.logfile_read is not None:
+            child.logfile_read.close()
 
 
 def start(children: list[pexpect.spawn], home: Path, *args: str) -> pexpect.spawn:
