@@ -198,6 +198,8 @@ def test_add_register_publish_grant_then_rights_as_code(templates: Templates, de
     keys(console, TAB, openapi, ENTER, "inventory", ENTER)
     see(console, "inventory" + SGR + "· 60 s")
     see(console, "GET" + SGR + "/test")  # the endpoints of the OpenAPI file
+    assert description_server.hits("wsdl/valid.wsdl") >= 1
+    assert description_server.hits("openapi/valid.yaml") >= 1
 
     # 3 the access-rights matrix: three subjects, every service granted to each
     keys(console, ESCAPE)
