@@ -8,16 +8,16 @@ a client needs its code typed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
 from textual.content import Content
 
 from backend.api.client_ids import path_id
 from backend.api.service_models import Client
 from backend.errors import KapkaError
-from backend.i18n import _
+from backend.i18n import N_, _
+from screens.action_runner import ActionRunner
 from screens.clients_calls import (
     Declined,
     confirming_warnings,
@@ -41,11 +41,13 @@ from screens.clients_rules import (
 )
 from screens.widgets.confirm import ConfirmDialog
 
-Job = Callable[[], Awaitable[str | None]]
 
-
-class ClientActions:
+class ClientActions(ActionRunner):
     """The clients screens' actions (mixed into ``ClientsScreen`` and ``ClientDetailScreen``)."""
+
+    CANCELS = ((Declined, N_("The warnings were not confirmed; nothing was changed.")),)
+    KEYS_FOR_WIDGETS = frozenset({"enter"})  # enter opens and closes a member's line first
+
 
     app: Any
     permissions: frozenset[str] | None
@@ -85,50 +87,6 @@ class ClientActions:
                              read_only=bool(getattr(self.app, "read_only", False)),
                              version=self.version)
 
-    def on_key(self, event: events.Key) -> None:
-        """A disabled key says why instead of doing nothing."""
-        active = self.active_bindings.get(event.key)
-        if event.key == "enter" or active is None or active.node is not self or active.enabled:
-            return  # enter belongs to the tree first (a member's line opens and closes)
-        why = self.disabled_reason(active.binding.action)
-        if why:
-            event.stop()
-            event.prevent_default()
-            self.notify(why, title=active.binding.description, severity="warning", markup=False)
-
-    def _refuse(self, action: str) -> bool:
-        why = self.reason(action)
-        if why:
-            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
-        return bool(why)
-
-    @work(group="clients-write", exit_on_error=False)
-    async def perform(self, job: Job) -> None:
-        """Run one action: its dialogs, its changes, its message; then load again."""
-        if self.busy:
-            self.notify(_("Wait until the current action has finished."), severity="warning")
-            return
-        self.busy = True
-        try:
-            message = await job()
-        except Declined:
-            self.notify(_("The warnings were not confirmed; nothing was changed."),
-                        title=_("Cancelled"))
-        except KapkaError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10,
-                        markup=False)
-        else:
-            if message:
-                self.notify(message, markup=False, timeout=8)
-        finally:
-            self.busy = False
-            self.generation += 1
-            self.load()
-
-    def _start(self, action: str, job: Job) -> None:
-        if not self._refuse(action):
-            self.perform(job)
-
     def _client(self) -> Client:
         client = self.current_client()
         assert client is not None
@@ -137,7 +95,7 @@ class ClientActions:
     # -- adding and registering -------------------------------------------------------------------
 
     def action_add_client(self) -> None:
-        self._start("add_client", self._add)
+        self.start("add_client", self._add)
 
     async def _add(self) -> str | None:
         async def send(wanted: NewClient) -> Client | None:
@@ -157,7 +115,7 @@ class ClientActions:
         return message
 
     def action_register(self) -> None:
-        self._start("register", self._register)
+        self.start("register", self._register)
 
     async def _register(self) -> str | None:
         return await self.register_client(self._client())
@@ -173,7 +131,7 @@ class ClientActions:
     # -- unregistering and deleting ---------------------------------------------------------------
 
     def action_remove(self) -> None:
-        self._start("remove", self._remove)
+        self.start("remove", self._remove)
 
     async def _remove(self) -> str | None:
         client = self._client()
@@ -225,7 +183,7 @@ class ClientActions:
     # -- settings ---------------------------------------------------------------------------------
 
     def action_connection_type(self) -> None:
-        self._start("connection_type", self._connection_type)
+        self.start("connection_type", self._connection_type)
 
     async def _connection_type(self) -> str | None:
         client = self._client()
@@ -236,7 +194,7 @@ class ClientActions:
         return _("{client} now connects with {type}.").format(client=client.id, type=kind)
 
     def action_disable_enable(self) -> None:
-        self._start("disable_enable", self._disable_enable)
+        self.start("disable_enable", self._disable_enable)
 
     async def _disable_enable(self) -> str | None:
         client = self._client()
@@ -259,7 +217,7 @@ class ClientActions:
         return _("The disable request for {client} is sent.").format(client=client.id)
 
     def action_rename(self) -> None:
-        self._start("rename", self._rename)
+        self.start("rename", self._rename)
 
     async def _rename(self) -> str | None:
         client = self._client()
@@ -276,7 +234,7 @@ class ClientActions:
     # -- other screens ----------------------------------------------------------------------------
 
     def _open(self, action: str, make: Callable[[str], Any]) -> None:
-        if not self._refuse(action):
+        if not self.refuse(action):
             self.reload_on_resume = True
             self.app.push_screen(make(self._client().id))
 

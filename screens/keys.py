@@ -285,7 +285,7 @@ class KeysScreen(KeysActions, KapkaScreen):
         self.app.push_screen(ExpiryScreen())
 
     def action_renew(self) -> None:
-        if self._refuse("renew"):
+        if self.refuse("renew"):
             return
         from screens.renew import RenewScreen
 

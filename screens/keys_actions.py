@@ -8,11 +8,9 @@ first show what goes with the object and, when it cannot be undone, ask for a ty
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
 from textual.content import Content
 
 from backend.api.client_ids import path_id
@@ -20,6 +18,7 @@ from backend.api.errors import ApiError, PermissionDenied, WriteCancelled
 from backend.errors import KapkaError
 from backend.i18n import _
 from backend.pki.importcheck import check_certificate_for_import
+from screens.action_runner import ActionRunner
 from screens.keys_calls import clients_using, operator_confirmed, write_new
 from screens.keys_dialogs import (
     AddressDialog,
@@ -36,10 +35,8 @@ from screens.widgets.confirm import ConfirmDialog
 if TYPE_CHECKING:
     from backend.api.models import Token
 
-Job = Callable[[], Awaitable[str | None]]
 
-
-class KeysActions:
+class KeysActions(ActionRunner):
     """The keys screen's actions (mixed into ``KeysScreen``)."""
 
     app: Any
@@ -58,49 +55,6 @@ class KeysActions:
         @property
         def active_bindings(self) -> dict[str, Any]: ...
 
-    def on_key(self, event: events.Key) -> None:
-        """A disabled key says why instead of doing nothing."""
-        active = self.active_bindings.get(event.key)
-        if active is None or active.node is not self or active.enabled:
-            return
-        why = self.disabled_reason(active.binding.action)
-        if why:
-            event.stop()
-            event.prevent_default()
-            self.notify(why, title=active.binding.description, severity="warning", markup=False)
-
-    def _refuse(self, action: str) -> bool:
-        why = self.reason(action)
-        if why:
-            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
-        return bool(why)
-
-    @work(group="keys-write", exit_on_error=False)
-    async def perform(self, job: Job) -> None:
-        """Run one action: its dialogs, its change, its message; then load the tokens again."""
-        if self.busy:
-            self.notify(_("Wait until the current action has finished."), severity="warning")
-            return
-        self.busy = True
-        try:
-            message = await job()
-        except WriteCancelled:
-            self.notify(_("Cancelled; nothing was sent."), title=_("Cancelled"))
-        except KapkaError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10,
-                        markup=False)
-        else:
-            if message:
-                self.notify(message, markup=False, timeout=8)
-        finally:
-            self.busy = False
-            self.generation += 1
-            self.load()
-
-    def _start(self, action: str, job: Job) -> None:
-        if not self._refuse(action):
-            self.perform(job)
-
     @property
     def server(self) -> Any:
         return self.app.server
@@ -108,7 +62,7 @@ class KeysActions:
     # -- token ------------------------------------------------------------------------------------
 
     def action_login(self) -> None:
-        self._start("login", self._login)
+        self.start("login", self._login)
 
     async def _login(self) -> str | None:
         assert self.selection is not None
@@ -120,7 +74,7 @@ class KeysActions:
         return _("Logged in to {token}.").format(token=token.name)
 
     def action_logout(self) -> None:
-        self._start("logout", self._logout)
+        self.start("logout", self._logout)
 
     async def _logout(self) -> str | None:
         assert self.selection is not None
@@ -130,7 +84,7 @@ class KeysActions:
                  "again.").format(token=token.name)
 
     def action_change_pin(self) -> None:
-        self._start("change_pin", self._change_pin)
+        self.start("change_pin", self._change_pin)
 
     async def _change_pin(self) -> str | None:
         assert self.selection is not None
@@ -163,7 +117,7 @@ class KeysActions:
             return None
 
     def action_generate(self) -> None:
-        self._start("generate", self._generate)
+        self.start("generate", self._generate)
 
     async def _generate(self) -> str | None:
         assert self.selection is not None
@@ -174,7 +128,7 @@ class KeysActions:
         return await self.send_generate(token, request)
 
     def action_new_csr(self) -> None:
-        self._start("new_csr", self._new_csr)
+        self.start("new_csr", self._new_csr)
 
     async def _new_csr(self) -> str | None:
         sel = self.selection
@@ -200,7 +154,7 @@ class KeysActions:
                  "{ca}.").format(label=made.key.label, ca=request.csr.ca_name)
 
     def action_download(self) -> None:
-        self._start("download", self._download)
+        self.start("download", self._download)
 
     async def _download(self) -> str | None:
         sel = self.selection
@@ -226,7 +180,7 @@ class KeysActions:
     # -- certificates -----------------------------------------------------------------------------
 
     def action_import_cert(self) -> None:
-        self._start("import_cert", self._import)
+        self.start("import_cert", self._import)
 
     async def _import(self) -> str | None:
         path = await self.app.push_screen_wait(ImportDialog())
@@ -256,21 +210,21 @@ class KeysActions:
         return self.selection.cert.certificate_details.hash
 
     def action_activate(self) -> None:
-        self._start("activate", self._activate)
+        self.start("activate", self._activate)
 
     async def _activate(self) -> str | None:
         await self.server.certificates.activate(self._cert_hash())
         return _("The certificate is active.")
 
     def action_disable(self) -> None:
-        self._start("disable", self._disable)
+        self.start("disable", self._disable)
 
     async def _disable(self) -> str | None:
         await self.server.certificates.disable(self._cert_hash())
         return _("The certificate is disabled.")
 
     def action_register(self) -> None:
-        self._start("register", self._register)
+        self.start("register", self._register)
 
     async def _register(self) -> str | None:
         sel = self.selection
@@ -297,7 +251,7 @@ class KeysActions:
                  "until the central server approves it.")
 
     def action_unregister(self) -> None:
-        self._start("unregister", self._unregister)
+        self.start("unregister", self._unregister)
 
     async def _unregister(self) -> str | None:
         return await self.unregister(self._cert_hash())
@@ -325,7 +279,7 @@ class KeysActions:
     # -- deleting ---------------------------------------------------------------------------------
 
     def action_delete(self) -> None:
-        self._start("delete", self._delete)
+        self.start("delete", self._delete)
 
     async def _delete(self) -> str | None:
         sel = self.selection

@@ -264,15 +264,15 @@ class RenewScreen(KeysActions, KapkaScreen):
             step = self.renewal.current if self.renewal else None
             self.notify(step.detail if step else _("Nothing to do here."), markup=False)
             return
-        if not self._refuse(action):
+        if not self.refuse(action):
             self.perform(lambda: self.do_step(action))
 
     def action_download(self) -> None:
-        if not self._refuse("download"):
+        if not self.refuse("download"):
             self.perform(lambda: self.do_step("download"))
 
     def action_import_new(self) -> None:
-        if not self._refuse("import"):
+        if not self.refuse("import"):
             self.perform(lambda: self.do_step("import"))
 
     async def do_step(self, action: str) -> str | None:

@@ -7,16 +7,14 @@ applied; deleting a description shows its services and rights and needs a typed 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-
-from textual import events, work
 
 from backend.api.client_ids import path_id
 from backend.api.errors import WarningsDetected
 from backend.api.service_models import Endpoint, Service, ServiceDescription
 from backend.errors import KapkaError
-from backend.i18n import _, ngettext
+from backend.i18n import N_, _, ngettext
+from screens.action_runner import ActionRunner
 from screens.clients_calls import Declined, confirming_warnings, operator_confirmed
 from screens.services_dialogs import (
     AddDescriptionDialog,
@@ -34,11 +32,11 @@ from screens.services_refresh import (
 from screens.services_rules import Selected, action_reason, explain
 from screens.widgets.confirm import ConfirmDialog
 
-Job = Callable[[], Awaitable[str | None]]
 
-
-class ServiceActions:
+class ServiceActions(ActionRunner):
     """The services screen's actions (mixed into ``ServicesScreen``)."""
+
+    CANCELS = ((Declined, N_("Nothing was changed.")),)
 
     app: Any
     client_id: str
@@ -56,6 +54,9 @@ class ServiceActions:
         @property
         def active_bindings(self) -> dict[str, Any]: ...
 
+    def shown_error(self, error: KapkaError) -> KapkaError:
+        return explain(error)
+
     @property
     def server(self) -> Any:
         return self.app.server
@@ -64,46 +65,6 @@ class ServiceActions:
         return action_reason(action, self.selection, permissions=self.permissions,
                              read_only=bool(getattr(self.app, "read_only", False)))
 
-    def on_key(self, event: events.Key) -> None:
-        """A disabled key says why instead of doing nothing."""
-        active = self.active_bindings.get(event.key)
-        if active is None or active.node is not self or active.enabled:
-            return
-        why = self.disabled_reason(active.binding.action)
-        if why:
-            event.stop()
-            event.prevent_default()
-            self.notify(why, title=active.binding.description, severity="warning", markup=False)
-
-    @work(group="services-write", exit_on_error=False)
-    async def perform(self, job: Job) -> None:
-        if self.busy:
-            self.notify(_("Wait until the current action has finished."), severity="warning")
-            return
-        self.busy = True
-        try:
-            message = await job()
-        except Declined:
-            self.notify(_("Nothing was changed."), title=_("Cancelled"))
-        except KapkaError as error:
-            shown = explain(error)
-            self.notify(shown.message, title=shown.title, severity="error", timeout=10,
-                        markup=False)
-        else:
-            if message:
-                self.notify(message, markup=False, timeout=8)
-        finally:
-            self.busy = False
-            self.generation += 1
-            self.load()
-
-    def _start(self, action: str, job: Job) -> None:
-        why = self.reason(action)
-        if why:
-            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
-        else:
-            self.perform(job)
-
     def _selected(self) -> Selected:
         assert self.selection is not None
         return self.selection
@@ -111,7 +72,7 @@ class ServiceActions:
     # -- descriptions -----------------------------------------------------------------------------
 
     def action_add_description(self) -> None:
-        self._start("add_description", self._add_description)
+        self.start("add_description", self._add_description)
 
     async def _add_description(self) -> str | None:
         async def send(answer: tuple[str, str, str | None]) -> ServiceDescription | None:
@@ -129,7 +90,7 @@ class ServiceActions:
             url=added.url, n=len(added.services))
 
     def action_refresh_description(self) -> None:
-        self._start("refresh", self._refresh)
+        self.start("refresh", self._refresh)
 
     async def _refresh(self) -> str | None:
         description = self._selected().description
@@ -156,7 +117,7 @@ class ServiceActions:
                                     lost=diff.rights_lost)
 
     def action_enable_disable(self) -> None:
-        self._start("enable_disable", self._enable_disable)
+        self.start("enable_disable", self._enable_disable)
 
     async def _enable_disable(self) -> str | None:
         description = self._selected().description
@@ -173,7 +134,7 @@ class ServiceActions:
         return _("{url} is disabled.").format(url=description.url)
 
     def action_delete(self) -> None:
-        self._start("delete", self._delete)
+        self.start("delete", self._delete)
 
     async def _delete(self) -> str | None:
         selected = self._selected()
@@ -193,7 +154,7 @@ class ServiceActions:
     # -- services and endpoints -------------------------------------------------------------------
 
     def action_edit_service(self) -> None:
-        self._start("edit_service", self._edit_service)
+        self.start("edit_service", self._edit_service)
 
     async def _edit_service(self) -> str | None:
         selected = self._selected()
@@ -211,7 +172,7 @@ class ServiceActions:
         return _("The parameters of {code} are saved.").format(code=service.code)
 
     def action_add_endpoint(self) -> None:
-        self._start("add_endpoint", self._add_endpoint)
+        self.start("add_endpoint", self._add_endpoint)
 
     async def _add_endpoint(self) -> str | None:
         service = self._selected().service
@@ -228,7 +189,7 @@ class ServiceActions:
             method=added.method, path=added.path, code=service.code)
 
     def action_edit_endpoint(self) -> None:
-        self._start("edit_endpoint", self._edit_endpoint)
+        self.start("edit_endpoint", self._edit_endpoint)
 
     async def _edit_endpoint(self) -> str | None:
         selected = self._selected()

@@ -7,7 +7,6 @@ focuses Cancel and asks for the group's code to be typed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events, on, work
@@ -18,7 +17,6 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from backend.api.client_ids import path_id
-from backend.api.errors import WriteCancelled
 from backend.api.service_models import AccessRight, LocalGroup
 from backend.errors import KapkaError
 from backend.i18n import _, ngettext
@@ -31,11 +29,11 @@ from screens.access.common import (
 )
 from screens.access.group_dialogs import GroupDialog
 from screens.access.picker import CandidatePicker
+from screens.action_runner import ActionRunner
 from screens.base import KapkaScreen, describe_exception
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.error_panel import ErrorPanel
 
-Job = Callable[[], Awaitable[str | None]]
 WRITE_ACTIONS = frozenset({"new_group", "edit", "add_members", "remove_member", "delete"})
 
 
@@ -60,7 +58,7 @@ def where_used_lines(group: LocalGroup, rights: list[AccessRight]) -> list[Conte
     return lines
 
 
-class LocalGroupsScreen(KapkaScreen):
+class LocalGroupsScreen(ActionRunner, KapkaScreen):
     """Local groups of ``client_id``: list, add, describe, members, delete with where-used."""
 
     SCREEN_TITLE = _("Local groups")
@@ -228,37 +226,8 @@ class LocalGroupsScreen(KapkaScreen):
 
     # -- actions ----------------------------------------------------------------------------
 
-    @work(group="groups-write", exit_on_error=False)
-    async def perform(self, job: Job) -> None:
-        """Run one action: its dialogs, its change, its message; then load the groups again."""
-        if self.busy:
-            self.notify(_("Wait until the current action has finished."), severity="warning")
-            return
-        self.busy = True
-        try:
-            message = await job()
-        except WriteCancelled:
-            self.notify(_("Cancelled; nothing was sent."), title=_("Cancelled"))
-        except KapkaError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10,
-                        markup=False)
-        else:
-            if message:
-                self.notify(message, markup=False, timeout=8)
-        finally:
-            self.busy = False
-            self.generation += 1
-            self.load()
-
-    def _start(self, action: str, job: Job) -> None:
-        why = self.reason(action)
-        if why:
-            self.notify(why, title=_("Not possible"), severity="warning", markup=False)
-        else:
-            self.perform(job)
-
     def action_new_group(self) -> None:
-        self._start("new_group", self._new_group)
+        self.start("new_group", self._new_group)
 
     async def _new_group(self) -> str | None:
         answer = await self.app.push_screen_wait(GroupDialog(self.client_id))
@@ -270,7 +239,7 @@ class LocalGroupsScreen(KapkaScreen):
         return _("Local group {code} is added. m adds its members.").format(code=group.code)
 
     def action_edit(self) -> None:
-        self._start("edit", self._edit)
+        self.start("edit", self._edit)
 
     async def _edit(self) -> str | None:
         group = self.group
@@ -283,7 +252,7 @@ class LocalGroupsScreen(KapkaScreen):
         return _("The description of {code} is changed.").format(code=group.code)
 
     def action_add_members(self) -> None:
-        self._start("add_members", self._add_members)
+        self.start("add_members", self._add_members)
 
     async def _add_members(self) -> str | None:
         group = self.group
@@ -298,7 +267,7 @@ class LocalGroupsScreen(KapkaScreen):
                         len(chosen)).format(n=len(chosen), code=group.code)
 
     def action_remove_member(self) -> None:
-        self._start("remove_member", self._remove_member)
+        self.start("remove_member", self._remove_member)
 
     async def _remove_member(self) -> str | None:
         group = self.group
@@ -317,7 +286,7 @@ class LocalGroupsScreen(KapkaScreen):
         return _("{member} is no longer in {code}.").format(member=member, code=group.code)
 
     def action_delete(self) -> None:
-        self._start("delete", self._delete)
+        self.start("delete", self._delete)
 
     async def _delete(self) -> str | None:
         group = self.group
