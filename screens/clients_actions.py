@@ -9,7 +9,7 @@ a client needs its code typed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.content import Content
 
@@ -48,20 +48,12 @@ class ClientActions(ActionRunner):
     CANCELS = ((Declined, N_("The warnings were not confirmed; nothing was changed.")),)
     KEYS_FOR_WIDGETS = frozenset({"enter"})  # enter opens and closes a member's line first
 
-
     app: Any
     permissions: frozenset[str] | None
     busy: bool = False
     generation: int = 0
     wanted: str | None = None
     reload_on_resume: bool = False
-
-    if TYPE_CHECKING:
-        def load(self) -> Any: ...
-        def notify(self, message: str, **kwargs: Any) -> None: ...
-        def disabled_reason(self, action: str) -> str | None: ...
-        @property
-        def active_bindings(self) -> dict[str, Any]: ...
 
     def current_client(self) -> Client | None:
         raise NotImplementedError

@@ -44,16 +44,6 @@ class KeysActions(ActionRunner):
     tokens: list[Token]
     permissions: frozenset[str] | None
     wanted: str | None
-    busy: bool
-    generation: int
-
-    if TYPE_CHECKING:
-        def reason(self, action: str) -> str | None: ...
-        def load(self) -> Any: ...
-        def notify(self, message: str, **kwargs: Any) -> None: ...
-        def disabled_reason(self, action: str) -> str | None: ...
-        @property
-        def active_bindings(self) -> dict[str, Any]: ...
 
     @property
     def server(self) -> Any:

@@ -7,7 +7,7 @@ applied; deleting a description shows its services and rights and needs a typed 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.api.client_ids import path_id
 from backend.api.errors import WarningsDetected
@@ -42,17 +42,8 @@ class ServiceActions(ActionRunner):
     client_id: str
     selection: Selected | None
     permissions: frozenset[str] | None
-    busy: bool
-    generation: int
     wanted: str | None
     last_diff: RefreshDiff | None = None
-
-    if TYPE_CHECKING:
-        def load(self) -> Any: ...
-        def notify(self, message: str, **kwargs: Any) -> None: ...
-        def disabled_reason(self, action: str) -> str | None: ...
-        @property
-        def active_bindings(self) -> dict[str, Any]: ...
 
     def shown_error(self, error: KapkaError) -> KapkaError:
         return explain(error)
