@@ -69,6 +69,20 @@ def keys(child: pexpect.spawn, *presses: str) -> None:
         child.send(press)
 
 
+def typed(child: pexpect.spawn, text: str, attempts: int = 3) -> None:
+    """Type ``text`` into the focused field and see it arrive; as a person would, type again what a
+    busy terminal dropped."""
+    for _attempt in range(attempts):
+        child.send(text)
+        try:
+            child.expect(re.escape(text), timeout=5)
+            return
+        except pexpect.TIMEOUT:
+            child.send(CLEAR_LINE)
+    raise AssertionError(f"{text!r} never appeared in the field; the terminal was sent lately:\n"
+                         f"{shown(child.before or '')}")
+
+
 # -- the security server and the operator's profile -------------------------------------------------
 
 def registered_server(templates: Templates, data_dir: Path) -> str:
@@ -212,7 +226,9 @@ def test_add_register_publish_grant_then_rights_as_code(templates: Templates, de
     see(console, r"Add subjects")
     see(console, r"\d+ found, 0 chosen")
     for search, chosen in (("permits", 1), ("security-server-owners", 2), ("Tien-Shan", 3)):
-        keys(console, CLEAR_LINE, search, ENTER)  # by subsystem code, group code, member name
+        keys(console, CLEAR_LINE)
+        typed(console, search)  # by subsystem code, group code, member name
+        keys(console, ENTER)
         see(console, rf"(?<!\d)1 found, {chosen - 1} chosen")
         keys(console, SPACE)  # tick the highlighted line: the one found
         see(console, rf"(?<!\d)1 found, {chosen} chosen")
