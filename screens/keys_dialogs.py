@@ -249,20 +249,20 @@ class DownloadDialog(KeysDialog):
         return csr_format, directory
 
 
-class ImportDialog(KeysDialog):
-    """The certificate file the CA sent."""
+class ExistingFileDialog(KeysDialog):
+    """Answers with one existing file, picked in the file picker or typed."""
 
-    OK_LABEL = _("Check and import")
+    SUFFIXES: tuple[str, ...] = ()
+    PICKER_ID = "file"
+    MISSING = _("Choose a file (it must exist).")
 
-    def __init__(self, text: str = "", *, start: Path | None = None) -> None:
-        super().__init__(text or _("Choose the certificate file the certification authority "
-                                   "issued (PEM or DER). Kapka checks it against the server's "
-                                   "keys and CSRs before it imports it."))
-        self.TITLE_TEXT = _("Import a certificate")
+    def __init__(self, text: str, title: str, *, start: Path | None = None) -> None:
+        super().__init__(text)
+        self.TITLE_TEXT = title
         self.start = start
 
     def compose_fields(self) -> ComposeResult:
-        yield FilePicker(start=self.start, suffixes=CERTIFICATE_SUFFIXES, id="import-file")
+        yield FilePicker(start=self.start, suffixes=self.SUFFIXES, id=self.PICKER_ID)
 
     def on_mount(self) -> None:
         self.query_one("#picker-path", Input).focus()
@@ -275,6 +275,21 @@ class ImportDialog(KeysDialog):
     def answer(self) -> Path | None:
         path = self.query_one(FilePicker).typed_path
         if path is None or not path.is_file():
-            self.problem(_("Choose the certificate file (it must exist)."))
+            self.problem(self.MISSING)
             return None
         return path
+
+
+class ImportDialog(ExistingFileDialog):
+    """The certificate file the CA sent."""
+
+    OK_LABEL = _("Check and import")
+    SUFFIXES = CERTIFICATE_SUFFIXES
+    PICKER_ID = "import-file"
+    MISSING = _("Choose the certificate file (it must exist).")
+
+    def __init__(self, text: str = "", *, start: Path | None = None) -> None:
+        super().__init__(text or _("Choose the certificate file the certification authority "
+                                   "issued (PEM or DER). Kapka checks it against the server's "
+                                   "keys and CSRs before it imports it."),
+                         _("Import a certificate"), start=start)

@@ -15,41 +15,25 @@ from textual.widgets import Input, Label, RadioSet, Select
 from backend.acl.formats import Format
 from backend.i18n import _
 from screens.access.matrix_model import MatrixModel, kind_word
-from screens.keys_dialogs import KeysDialog
+from screens.keys_dialogs import ExistingFileDialog, KeysDialog
 from screens.widgets.choices import Choice
 from screens.widgets.file_picker import FilePicker
 
 RIGHTS_SUFFIXES = (".toml", ".csv")
 
 
-class RightsFileDialog(KeysDialog):
+class RightsFileDialog(ExistingFileDialog):
     """A rights file (TOML or CSV, as ``kapka acl export`` writes) to compare with the server."""
 
     OK_LABEL = _("Plan")
+    SUFFIXES = RIGHTS_SUFFIXES
+    PICKER_ID = "rights-file"
+    MISSING = _("Choose the rights file (it must exist).")
 
     def __init__(self, *, start: Path | None = None) -> None:
         super().__init__(_("Choose a rights file (TOML or CSV). Kapka compares it with the server "
-                           "and shows the changes; nothing is sent until you apply them."))
-        self.TITLE_TEXT = _("Plan a rights file")
-        self.start = start
-
-    def compose_fields(self) -> ComposeResult:
-        yield FilePicker(start=self.start, suffixes=RIGHTS_SUFFIXES, id="rights-file")
-
-    def on_mount(self) -> None:
-        self.query_one("#picker-path", Input).focus()
-
-    @on(FilePicker.Picked)
-    def _picked(self, event: FilePicker.Picked) -> None:
-        event.stop()
-        self.dismiss(event.path)
-
-    def answer(self) -> Path | None:
-        path = self.query_one(FilePicker).typed_path
-        if path is None or not path.is_file():
-            self.problem(_("Choose the rights file (it must exist)."))
-            return None
-        return path
+                           "and shows the changes; nothing is sent until you apply them."),
+                         _("Plan a rights file"), start=start)
 
 
 class ExportDialog(KeysDialog):
