@@ -15,6 +15,9 @@ applies what X-Road's ``GlobalConfChecker`` would have applied by then (:func:`a
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from backend.i18n import _
@@ -54,8 +57,10 @@ def set_request_delay(state: SandboxState, seconds: int | None) -> None:
     state.set_setting(DELAY_SETTING, NEVER if seconds is None else str(seconds))
 
 
-def submit(state: SandboxState, kind: str, cert_hash: str, address: str | None = None) -> int:
-    """Send a management request about an authentication certificate; the request's id.
+@contextmanager
+def _new_request(state: SandboxState, kind: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+    """A management request being sent: its connection (one transaction) and id, for the caller
+    to record what the request is about.
 
     Like X-Road's ``ManagementRequestSenderService`` it needs a valid global configuration
     (``global_conf_outdated``, 409).
@@ -73,7 +78,12 @@ def submit(state: SandboxState, kind: str, cert_hash: str, address: str | None =
             "VALUES (?, ?, ?, ?, ?)",
             (kind, state.server_id_encoded() or "", WAITING, store_time(now), completes),
         )
-        request_id = int(cursor.lastrowid or 0)
+        yield connection, int(cursor.lastrowid or 0)
+
+
+def submit(state: SandboxState, kind: str, cert_hash: str, address: str | None = None) -> int:
+    """Send a management request about an authentication certificate; the request's id."""
+    with _new_request(state, kind) as (connection, request_id):
         connection.execute(
             "INSERT INTO management_request_certificates (request_id, cert_hash, address) "
             "VALUES (?, ?, ?)",
@@ -90,20 +100,7 @@ def submit_client(state: SandboxState, kind: str, client_id: str,
     change. Like :func:`submit` it needs a valid global configuration; what else the security
     server needs to send it (a registered server, signing certificates) the caller checks.
     """
-    if not state.global_conf_valid():
-        raise SandboxError("global_conf_outdated",
-                           _("The global configuration is outdated; the request was not sent."),
-                           status=409)
-    now = utcnow()
-    delay = request_delay(state)
-    completes = None if delay is None else store_time(now + dt.timedelta(seconds=delay))
-    with state.transaction() as connection:
-        cursor = connection.execute(
-            "INSERT INTO management_requests (type, subject, status, submitted_at, completes_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (kind, state.server_id_encoded() or "", WAITING, store_time(now), completes),
-        )
-        request_id = int(cursor.lastrowid or 0)
+    with _new_request(state, kind) as (connection, request_id):
         connection.execute(
             "INSERT INTO management_request_clients (request_id, client_id, detail) "
             "VALUES (?, ?, ?)", (request_id, client_id, detail))
