@@ -76,7 +76,8 @@ class Problem:
 
 
 _STORED, _DEFLATED = 0, 8
-_STORED_BLOCK = struct.Struct("<BHH")  # header bits, LEN, NLEN
+STORED_BLOCK = struct.Struct("<BHH")  # a stored deflate block's header bits, LEN, NLEN
+_STORED_BLOCK = STORED_BLOCK
 
 
 def stored_content(raw: memoryview, size: int) -> memoryview | bytes | None:

@@ -21,6 +21,7 @@ from backend.archive.gpg import GpgError
 from backend.archive.names import parse_archive_name, time_key
 from backend.archive.safety import ArchiveError, inflate_view
 from backend.archive.verify.container import ContainerVerifier
+from backend.archive.verify.inplace import chain_in_place, hash_in_place
 from backend.archive.verify.linkinginfo import (
     ChainNode,
     LinkingInfo,
@@ -35,7 +36,7 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 CONTAINER_SUFFIX = ".asice"
 _PROGRESS_INTERVAL = 0.1
-_CHECK_EVERY = 32
+_CHUNK = 32  # containers between progress reports and cancellation checks (about 400 KiB)
 _KEY_MISSING_TITLES = ("Archive key missing", "gpg not installed", "GnuPG home not found")
 
 
@@ -48,6 +49,7 @@ class Run:
     cancelled: Cancelled | None
     done: int = 0
     last_report: float = 0.0
+    shown: int = 0
     stopped: bool = False
 
     def advance(self, amount: int, force: bool = False) -> None:
@@ -57,7 +59,8 @@ class Run:
         now = time.monotonic()
         if force or now - self.last_report >= _PROGRESS_INTERVAL:
             self.last_report = now
-            self.progress(min(self.done, self.total), self.total)
+            self.shown = max(self.shown, min(self.done, self.total))  # never backwards
+            self.progress(self.shown, self.total)
 
     def should_stop(self) -> bool:
         if not self.stopped and self.cancelled is not None and self.cancelled():
@@ -142,41 +145,20 @@ class FileVerifier:
         containers = [entry for entry in archive.entries if entry.name.endswith(CONTAINER_SUFFIX)]
         digests: dict[str, str] = {}  # entry → hex of H(entry)
         records: dict[str, RecordReport] = {}
-        quiet = 0  # records with nothing to report (layer (a) only, before the linkinginfo check)
+        quiet = 0  # records with nothing to report (before the linkinginfo check)
         check_crc = info is None
         fast = self.verifier is None and not check_crc
-        pending = 0
-        for index, entry in enumerate(containers):
-            if index % _CHECK_EVERY == 0:
-                self.run.advance(pending)
-                pending = 0
-                if self.run.should_stop():
-                    report.findings.append(unverified(Layer.ARCHIVE, "cancelled",
-                                                      _("Verification was cancelled before this file was "
-                                                        "finished.")))
-                    break
-            pending += entry.compressed_size
-            size = entry.size
-            try:
-                raw = archive.raw(entry)
-            except ArchiveError as exc:
-                records[entry.name] = _unreadable(entry, exc)
-                continue
-            if (fast and entry.compressed_size == size + 5 and entry.method == 8 and raw[0] == 1
-                    and raw[1] | raw[2] << 8 == size and raw[3] | raw[4] << 8 == size ^ 0xFFFF):
-                # layer (a) only and one final stored block (X-Road's level 0): hash in place
-                digests[entry.name] = new_hash(raw[5:]).hexdigest()
-                quiet += 1
-            else:
-                record = self._entry(archive, entry, raw, new_hash, digests, check_crc=check_crc)
-                if record is None:
-                    quiet += 1
-                else:
-                    records[entry.name] = record
-            raw.release()
-        self.run.advance(pending)
+        names = [entry.name for entry in containers]
+        lines_checked = (fast and info is not None and [name for _digest, name in info.lines] == names
+                         and self._chain_in_place(archive, containers, info, new_hash, report))
+        if lines_checked:
+            quiet = len(containers)
+        elif not self.run.stopped:
+            quiet = self._hash_entries(archive, containers, new_hash, digests, records, report,
+                                       fast=fast, check_crc=check_crc)
         if info is not None and not self.run.stopped:
-            findings, per_entry = check_file(info, digests, [e.name for e in containers], archive.name, tag)
+            findings, per_entry = check_file(info, digests, names, archive.name, tag,
+                                             lines_checked=lines_checked)
             report.findings.extend(findings)
             for name, finding in per_entry.items():
                 record = records.get(name)
@@ -194,6 +176,58 @@ class FileVerifier:
         report.records_passed += quiet
         for record in records.values():
             report.add_record(record, self.keep_passing)
+
+    def _chain_in_place(self, archive: ArchiveFile, containers: list[Entry], info: LinkingInfo,
+                        new_hash: Callable, report: FileReport) -> bool:
+        """Layer (a) alone on a file whose linkinginfo lists its containers in zip order (as X-Road
+        writes it): hash and chain in one pass. True when every line holds; False when one does not,
+        the general path then says which (the progress made here is taken back), or when cancelled."""
+        recorded = [digest for digest, _name in info.lines]
+        previous = info.prev_digest or ""
+        advanced = 0
+        view = archive.view()
+        try:
+            for start in range(0, len(containers), _CHUNK):
+                if self.run.should_stop():
+                    report.findings.append(_cancelled())
+                    return False
+                chunk = containers[start:start + _CHUNK]
+                held, previous = chain_in_place(view, chunk, recorded[start:start + _CHUNK], previous,
+                                                new_hash)
+                if held < len(chunk):
+                    self.run.done -= advanced
+                    return False
+                size = sum(entry.compressed_size for entry in chunk)
+                self.run.advance(size)
+                advanced += size
+        finally:
+            view.release()
+        return True
+
+    def _hash_entries(self, archive: ArchiveFile, containers: list[Entry], new_hash: Callable,
+                      digests: dict[str, str], records: dict[str, RecordReport], report: FileReport, *,
+                      fast: bool, check_crc: bool) -> int:
+        """Hash (and for a full verification, verify) every container; the number with nothing to report."""
+        quiet = 0
+        view = archive.view()
+        try:
+            for start in range(0, len(containers), _CHUNK):
+                if self.run.should_stop():
+                    report.findings.append(_cancelled())
+                    break
+                chunk = containers[start:start + _CHUNK]
+                rest = hash_in_place(view, chunk, new_hash, digests) if fast else chunk
+                quiet += len(chunk) - len(rest)
+                for entry in rest:
+                    record = self._entry(archive, entry, new_hash, digests, check_crc=check_crc)
+                    if record is None:
+                        quiet += 1
+                    else:
+                        records[entry.name] = record
+                self.run.advance(sum(entry.compressed_size for entry in chunk))
+        finally:
+            view.release()
+        return quiet
 
     def _recheck_crc(self, archive: ArchiveFile, name: str, record: RecordReport) -> None:
         entry = archive.entry(name)
@@ -217,9 +251,20 @@ class FileVerifier:
                                           .format(error=f"{type(exc).__name__}: {exc}"), name))
             return record
 
-    def _entry(self, archive: ArchiveFile, entry: Entry, raw: memoryview, new_hash: Callable,
+    def _entry(self, archive: ArchiveFile, entry: Entry, new_hash: Callable,
                digests: dict[str, str], *, check_crc: bool) -> RecordReport | None:
         """Hash (and verify) one container; None when there is nothing to report yet."""
+        try:
+            raw = archive.raw(entry)
+        except ArchiveError as exc:
+            return _unreadable(entry, exc)
+        try:
+            return self._content(archive, entry, raw, new_hash, digests, check_crc=check_crc)
+        finally:
+            raw.release()
+
+    def _content(self, archive: ArchiveFile, entry: Entry, raw: memoryview, new_hash: Callable,
+                 digests: dict[str, str], *, check_crc: bool) -> RecordReport | None:
         content: memoryview | bytes
         size = entry.size
         if (entry.method == 8 and len(raw) == size + 5 and raw[0] == 1
@@ -241,6 +286,11 @@ class FileVerifier:
             record = record or RecordReport(entry.name)
             record.findings.insert(0, _crc_finding(entry.name))
         return record
+
+
+def _cancelled() -> Finding:
+    return unverified(Layer.ARCHIVE, "cancelled",
+                      _("Verification was cancelled before this file was finished."))
 
 
 def _unreadable(entry: Entry, exc: ArchiveError) -> RecordReport:
