@@ -28,7 +28,6 @@ from backend.errors import KapkaError
 from backend.i18n import _, ngettext
 from console.cli_session import (
     EXIT_FAILURE,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -182,8 +181,8 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
         print(f"kapka: {exc.title}: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        cancel.set()
-        return EXIT_INTERRUPTED
+        cancel.set()  # the workers stop; console.cli.main says "interrupted" and exits 130
+        raise
     if args.json:
         print_json(report.to_dict(), out)
     else:

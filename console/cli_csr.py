@@ -58,11 +58,19 @@ def _target(output: str | None, suggested: str) -> Path | None:
 
 
 def write_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Write ``data`` to ``path`` through a temporary file (never half a file); mode 0644."""
+    """Write ``data`` to ``path`` through a temporary file (never half a file, not even on
+    Ctrl-C: the temporary file is removed); mode 0644."""
     if path.exists() and not force:
         raise UsageError(
             _("{file} exists already. Choose another name, or add --force to replace it.").format(
                 file=path), _("File exists"))
+    if path.exists() and not path.is_file():  # a device or pipe (-o /dev/stdout): no file to rename over
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            raise UsageError(_("Kapka could not write {file}: {reason}.").format(
+                file=path, reason=error.strerror or error), _("Cannot write")) from error
+        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
@@ -74,9 +82,11 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
             file.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except OSError as error:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if not isinstance(error, OSError):
+            raise
         raise UsageError(_("Kapka could not write {file}: {reason}.").format(
             file=path, reason=error.strerror or error), _("Cannot write")) from error
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -47,7 +49,8 @@ def exit_codes_help() -> str:
              "       confirmation was declined or needed --yes\n"
              "  4    not connected: server unreachable, its certificate not trusted, or\n"
              "       the API key refused\n"
-             "  130  interrupted")
+             "  130  interrupted\n"
+             "  141  standard output closed before the end (as by '| head')")
 
 
 def wrapped(text: str) -> str:
@@ -286,7 +289,8 @@ class CliSession:
 def run(args: argparse.Namespace, work: Callable[[CliSession], Awaitable[int]], *,
         connect: bool = True, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Run ``work`` in a session (connected first, unless ``connect`` is False); errors are
-    printed on stderr and become exit codes."""
+    printed on stderr and become exit codes. Ctrl-C closes the session and goes on to
+    :func:`console.cli.main`, which says so and exits 130."""
     session = CliSession(args, out=out, err=err)
 
     async def main() -> int:
@@ -297,13 +301,28 @@ def run(args: argparse.Namespace, work: Callable[[CliSession], Awaitable[int]], 
         finally:
             await session.close()
 
+    previous = None
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        previous = signal.signal(signal.SIGINT, _interrupt)
     try:
         return asyncio.run(main())
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
     except KapkaError as error:
         report(error, session)
         return exit_code_for(error)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C during a session: KeyboardInterrupt at once.
+
+    asyncio.run's own handler only cancels the task, which a blocking read (the PIN, passphrase
+    or confirmation prompt, ``--pin-fd``) notices only at a second Ctrl-C. Raised here, the
+    interrupt still lets the session close: asyncio.run cancels what was left running.
+    """
+    raise KeyboardInterrupt
 
 
 def report(error: KapkaError, session: CliSession) -> None:

@@ -7,9 +7,11 @@ sandbox instance's configuration anchor. Further subcommands register in :data:`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +79,24 @@ def _password_line(server: SandboxServer, given: bool) -> str:
     return _("Admin password:  as set on an earlier start")
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it: an interrupted write
+    leaves the old file or none, never half of one. Mode 0644 (what is written is public)."""
+    if path.exists() and not path.is_file():  # a device or pipe (-o /dev/stdout): no file to rename over
+        path.write_bytes(data)
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def anchor_main(argv: list[str]) -> int:
     """``kapka sandbox anchor -o FILE [--data DIR]``: the instance's configuration anchor."""
     from backend.sandbox.anchor import (
@@ -105,7 +125,7 @@ def anchor_main(argv: list[str]) -> int:
         return 1
     try:
         central = ensure_central_server(data_dir / CENTRAL_DIR_NAME, load_seed().instance)
-        args.output.write_bytes(central.anchor)
+        write_whole(args.output, central.anchor)
     except (KapkaError, OSError) as error:
         print(_("Cannot write the anchor: {reason}").format(
             reason=getattr(error, "message", None) or error), file=sys.stderr)
