@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -21,43 +22,70 @@ from textual.strip import Strip
 
 from backend.archive.search import RecordLine
 from backend.i18n import _
-from screens.archives.format import clip, size_text, time_text
+from screens.archives.format import clip, clip_middle, clip_path, short_size_text, time_text
 from screens.archives.source import PAGE_SIZE, RecordSource
 
 HEADER_LINES = 1
-TIME, DIRECTION, KIND, SIZE = 19, 3, 4, 8
-SHORT_TIME = 16  # below WIDE lines: the time without seconds, for room for the identifiers
+TIME, DIRECTION, KIND, SIZE = 19, 3, 4, 7
+# below WIDE cells, for room for the identifiers: the time without seconds, sizes as 5.3K
+SHORT_TIME, SHORT_SIZE = 16, 5
 WIDE = 100
-MIN_FLEX = 6
+GAPS = 6  # one cell between each two of the seven columns
+# The flexible space goes to the query id first: the identifier an operator looks for. At 80 columns
+# the three get their least useful widths (a query id's start and end, a subsystem code, a service
+# code); the query id then takes two cells of every three until a UUID fits whole, and grows again
+# only once the client and service have had 40 cells more.
+QUERY_LEAST, CLIENT_LEAST, SERVICE_LEAST = 20, 11, 13
+UUID = 36
+QUERY_WAITS = 40
+MIN_FLEX = 6  # narrower than 80 columns the three shrink together, none below this
 
 
 def time_width(width: int) -> int:
     return TIME if width >= WIDE else SHORT_TIME
 
 
+def size_width(width: int) -> int:
+    return SIZE if width >= WIDE else SHORT_SIZE
+
+
 def column_widths(width: int) -> tuple[int, int, int]:
-    """Widths of query id, client and service in a line ``width`` cells wide."""
-    fixed = time_width(width) + DIRECTION + KIND + SIZE + 6  # and the six gaps between the seven columns
-    flexible = max(width - fixed, 3 * MIN_FLEX)
-    query = max(MIN_FLEX, flexible * 3 // 10)
-    client = max(MIN_FLEX, flexible * 3 // 10)
-    return query, client, max(MIN_FLEX, flexible - query - client)
+    """Widths of query id, client and service in a line ``width`` cells wide (they take what the
+    time, direction, kind and size columns leave)."""
+    flexible = width - (time_width(width) + DIRECTION + KIND + size_width(width) + GAPS)
+    least = QUERY_LEAST + CLIENT_LEAST + SERVICE_LEAST
+    if flexible < least:
+        query = max(MIN_FLEX, flexible * QUERY_LEAST // least)
+        client = max(MIN_FLEX, flexible * CLIENT_LEAST // least)
+        return query, client, max(MIN_FLEX, flexible - query - client)
+    extra = flexible - least
+    to_uuid = UUID - QUERY_LEAST
+    query = QUERY_LEAST + min(extra * 2 // 3, to_uuid) + max(extra - to_uuid * 3 // 2 - QUERY_WAITS, 0) // 3
+    rest = flexible - query
+    client = CLIENT_LEAST + (rest - CLIENT_LEAST - SERVICE_LEAST) // 2
+    return query, client, rest - client
+
+
+def _right(text: str, width: int) -> str:
+    cells = cell_len(text)
+    return " " * (width - cells) + text if cells <= width else clip(text, width)
 
 
 def line_text(line: RecordLine, width: int) -> str:
     query, client, service = column_widths(width)
     direction = _("res") if line.response else _("req")
     moment = time_text(line.time)[:time_width(width)]
-    return " ".join((moment.ljust(time_width(width)), clip(direction, DIRECTION), clip(line.query_id, query),
-                     clip(line.client or "—", client), clip(line.service or "—", service),
-                     clip(line.kind.upper(), KIND), size_text(line.size).rjust(SIZE)))
+    return " ".join((clip(moment, time_width(width)), clip(direction, DIRECTION),
+                     clip_middle(line.query_id, query), clip_path(line.client or "—", client),
+                     clip_path(line.service or "—", service), clip(line.kind.upper(), KIND),
+                     _right(short_size_text(line.size, compact=width < WIDE), size_width(width))))
 
 
 def header_text(width: int) -> str:
     query, client, service = column_widths(width)
     return " ".join((clip(_("time (UTC)"), time_width(width)), clip(_("dir"), DIRECTION),
                      clip(_("query id"), query), clip(_("client"), client), clip(_("service"), service),
-                     clip(_("kind"), KIND), _("size").rjust(SIZE)))
+                     clip(_("kind"), KIND), _right(_("size"), size_width(width))))
 
 
 class RecordsView(ScrollView, can_focus=True):
@@ -67,7 +95,9 @@ class RecordsView(ScrollView, can_focus=True):
                                              "records-view--pending", "records-view--response"}
 
     DEFAULT_CSS = """
-    RecordsView { height: 1fr; background: $surface; overflow-x: hidden; }
+    RecordsView {
+        width: 100%; height: 1fr; background: $surface; overflow-x: hidden; scrollbar-size-vertical: 1;
+    }
     RecordsView > .records-view--header { background: $panel; text-style: bold; }
     RecordsView > .records-view--cursor { background: $primary 40%; }
     RecordsView:focus > .records-view--cursor { background: $accent; color: $text; text-style: bold; }

@@ -142,16 +142,16 @@ def test_filter_words() -> None:
 def test_line_layout_fits_the_width() -> None:
     line = RecordLine(1, datetime(2024, 3, 1, 8, tzinfo=UTC), True, "q" * 80, "CS/GOV/1001/portal",
                       "CS/GOV/5005/registry/getPerson", "soap", 5400, 1, "f", None)
-    for width in (80, 99):  # narrow: minutes only, for room for the identifiers
+    for width in (78, 99):  # narrow: minutes only and short sizes, for room for the identifiers
         text = line_text(line, width)
-        assert len(text) == width and text.startswith("2024-03-01 08:00 res ")
-        assert sum(column_widths(width)) + 37 == width
+        assert len(text) == width and text.startswith("2024-03-01 08:00 res ") and text.endswith(" 5.3K")
+        assert sum(column_widths(width)) + 34 == width
     for width in (100, 119, 200):
         text = line_text(line, width)
-        assert len(text) == width and text.startswith("2024-03-01 08:00:00 res ")
-        assert sum(column_widths(width)) + 40 == width
-    assert len(line_text(line, 40)) == 37 + 18  # never narrower than the columns' minimum
-    assert "…" in line_text(line, 80)
+        assert len(text) == width and text.startswith("2024-03-01 08:00:00 res ") and text.endswith(" 5.3 KB")
+        assert sum(column_widths(width)) + 39 == width
+    assert len(line_text(line, 40)) == 34 + 18  # never narrower than the columns' minimum
+    assert "q" * 9 + "…" + "q" * 10 in line_text(line, 78)  # the query id cut in the middle
 
 
 def test_message_rendering_helpers() -> None:
