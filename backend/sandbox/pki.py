@@ -7,6 +7,11 @@ software token are RSA 2048, as X-Road's signer generates them by default.
 The test CA (``seed.ca``) has a delegated OCSP responder; each further approved CA
 (``seed.extra_cas``, e.g. the ACME CA) is a top CA of its own that signs its OCSP responses itself.
 A CA added to the seed later is created on the next start without touching the existing ones.
+
+The authorities' certificates are valid from ``AUTHORITY_BACKDATE`` (400 days) before their creation,
+so that traffic of the past can be signed, stamped and answered for; the certificates a CA issues
+for members start when they are issued unless asked otherwise (``kapka sandbox ca sign
+--not-before``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ SIGNING = "SIGNING"
 BOTH = "BOTH"
 NEITHER = "NEITHER"
 CERTIFICATE_USAGES = (AUTHENTICATION, SIGNING, BOTH, NEITHER)
+#: how long before their creation the CAs, OCSP responders and TSAs are valid, so that generated
+#: message-log traffic (``kapka sandbox traffic --days``) can reach back up to a year
+AUTHORITY_BACKDATE = dt.timedelta(days=400)
 
 NAME_OIDS = {
     "C": NameOID.COUNTRY_NAME,
@@ -145,8 +153,9 @@ def _issued_by(ca: Authority, builder: x509.CertificateBuilder) -> x509.Certific
 
 
 def _validity(days: int) -> tuple[dt.datetime, dt.datetime]:
+    """A new CA's validity: from ``AUTHORITY_BACKDATE`` ago until ``days`` from now."""
     now = utcnow().replace(microsecond=0)
-    return now - dt.timedelta(minutes=5), now + dt.timedelta(days=days)
+    return now - AUTHORITY_BACKDATE, now + dt.timedelta(days=days)
 
 
 def _self_signed_ca(seed_ca: CertificateAuthority) -> Authority:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import os
@@ -109,25 +108,42 @@ class Run:
     archived: Archived
 
 
-def _token_signing_key_from_the_start(data_dir: Path) -> str:
-    """A second signing key of the owner on the token, certified from the CA's first minute (the
-    template's own signing certificate starts only when the template was made)."""
+def _token_signing_key_since(data_dir: Path, start: dt.datetime) -> str:
+    """A second signing key of the owner on the token, certified from ``start`` (the template's own
+    signing certificate starts only when the template was made)."""
     state = SandboxState.open(data_dir)
     try:
         state.login_token(PIN)
         key_id = state.generate_key("sign-key-2")
-        start = _ca(data_dir).not_valid_before_utc + dt.timedelta(seconds=30)
         return state.issue_certificate(key_id, "SIGNING", OWNER_ID, 30, not_before=start)
     finally:
         state.close()
 
 
+SIX_HOURS = dt.timedelta(hours=6)
+
+
+def _within_one_archive_run() -> dt.datetime:
+    """A moment an hour before the last six-hour archiving boundary: minutes of traffic up to it
+    are archived by one run, whatever the time of day the tests run at."""
+    now = dt.datetime.now(dt.UTC)
+    boundary = dt.datetime.fromtimestamp(now.timestamp() // SIX_HOURS.total_seconds()
+                                         * SIX_HOURS.total_seconds(), dt.UTC)
+    return boundary - dt.timedelta(hours=1)
+
+
 @pytest.fixture(scope="module")
 def run(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """400 records, rotated at 150 kB, from a populated sandbox whose token signs for the owner."""
+    """400 records in five minutes, rotated at 150 kB, from a populated sandbox whose token signs
+    for the owner; the five minutes lie within one archiving run, so only the size ends files."""
     data_dir = _copy(templates, tmp_path_factory.mktemp("traffic") / "sandbox")
-    _token_signing_key_from_the_start(data_dir)
-    result = generate(data_dir, Options(400, seed=7, max_filesize=150_000), lambda: PIN)
+    later = _within_one_archive_run()
+    _token_signing_key_since(data_dir, later - dt.timedelta(days=1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("backend.sandbox.traffic.generate.utcnow", lambda: later)
+        result = generate(data_dir, Options(400, days=5 / 1440, seed=7, max_filesize=150_000),
+                          lambda: PIN)
+    assert later - dt.timedelta(minutes=6) < _utc(result.start_ms) < _utc(result.end_ms) < later
     return Run(result, _check_run(data_dir, result))
 
 
@@ -163,17 +179,22 @@ def test_archives_are_ordered_by_member_then_record_id(archived: Archived) -> No
     assert everything != sorted(everything)  # member first, then id: not in time order
 
 
-def test_timestamps_verify_with_openssl(archived: Archived, tmp_path: Path) -> None:
-    tokens = {(c.token, c.token_data) for c in archived.records.values()}
+def _openssl_verifies(checked: list[checks.Checked], ca: Path, directory: Path) -> None:
+    """``openssl ts -verify`` accepts each record's time-stamp token over its data."""
+    tokens = {(c.token, c.token_data) for c in checked}
     assert tokens
     for number, (token, data) in enumerate(sorted(tokens)):
-        (tmp_path / f"{number}.tst").write_bytes(token)
-        (tmp_path / f"{number}.xml").write_bytes(data)
+        (directory / f"{number}.tst").write_bytes(token)
+        (directory / f"{number}.xml").write_bytes(data)
         run = subprocess.run(["openssl", "ts", "-verify", "-token_in", "-in", f"{number}.tst",
-                              "-data", f"{number}.xml", "-CAfile",
-                              str(archived.data_dir / "pki" / "ca.crt")],
-                             cwd=tmp_path, capture_output=True, text=True, check=False)
+                              "-data", f"{number}.xml", "-CAfile", str(ca)],
+                             cwd=directory, capture_output=True, text=True, check=False)
         assert run.returncode == 0 and "Verification: OK" in run.stdout, run.stderr
+
+
+def test_timestamps_verify_with_openssl(archived: Archived, tmp_path: Path) -> None:
+    _openssl_verifies(list(archived.records.values()), archived.data_dir / "pki" / "ca.crt",
+                      tmp_path)
 
 
 def test_traffic_is_soap_and_rest_between_the_seed_subsystems(archived: Archived) -> None:
@@ -255,28 +276,6 @@ def test_lone_messages_get_plain_signatures_and_single_timestamps(
                 assert _shape(inner.read("META-INF/signatures.xml")) == _shape(real)
                 return
     pytest.fail("no container with a plain signature and a single timestamp")
-
-
-def test_days_of_traffic_are_archived_every_six_hours(
-        templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three days after the sandbox's CA began, the records spread over the days: the archiver's
-    runs every six hours give a file each, lone messages get plain signatures."""
-    data_dir = _copy(templates, tmp_path / "sandbox")
-    later = _ca(data_dir).not_valid_before_utc + dt.timedelta(days=3)
-    monkeypatch.setattr("backend.sandbox.traffic.generate.utcnow", lambda: later)
-    result = generate(data_dir, Options(600, seed=4), lambda: PIN)
-    assert later - dt.timedelta(days=3) < _utc(result.start_ms) < _utc(result.end_ms) < later
-    archived = _check_run(data_dir, result)
-    _chained(archived, archived.files)
-    _kapka_verifies(data_dir, 600)
-    assert len(archived.files) >= 10
-    assert any(not c.batch_signature for c in archived.records.values())
-    six_hours = 6 * 3600
-    for path in archived.files:
-        match = checks.NAME.match(path.name)
-        start, end = (calendar.timegm(time.strptime(match[key], "%Y%m%d%H%M%S"))
-                      for key in ("start", "end"))
-        assert -(-(start + 63) // six_hours) == -(-end // six_hours), path.name
 
 
 def _utc(moment_ms: int) -> dt.datetime:

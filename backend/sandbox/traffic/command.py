@@ -1,6 +1,7 @@
 """``kapka sandbox traffic``: the sandbox security server logs generated traffic and archives it.
 
-Exit codes as every ``kapka`` command: 0 done, 1 failure, 2 usage error (or no PIN to read),
+Exit codes as every ``kapka`` command: 0 done, 1 failure, 2 usage error (or no PIN to read, or
+more ``--days`` than the sandbox's authorities cover),
 3 refused (the server is not initialised, has no timestamping service, or the PIN is wrong),
 130 interrupted.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -35,6 +37,8 @@ def _positive(kind: type[int] | type[float], limit: float | None = None) -> Call
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(_("not a number: {text!r}").format(text=text)) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(_("not a number: {text!r}").format(text=text))
         if value <= 0:
             raise argparse.ArgumentTypeError(_("must be more than 0: {text!r}").format(text=text))
         if limit is not None and value > limit:
@@ -61,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=_("encrypt the archives with GnuPG (.zip.gpg), with a key kept in "
                                "<data>/messagelog/gpghome"))
     parser.add_argument("--days", type=_positive(float), default=3.0, metavar="D",
-                        help=_("spread the records over the last D days (default 3), but not "
-                               "before the sandbox's CA began"))
+                        help=_("spread the records over the last D days (default 3), after "
+                               "the previous run's last record; at most back to when the "
+                               "sandbox's CA became valid, 400 days before its first start"))
     parser.add_argument("--max-filesize", type=_positive(int, MAX_FILESIZE),
                         default=DEFAULT_MAX_FILESIZE, metavar="BYTES",
                         help=_("archive-max-filesize (default {n}, at most {limit})").format(

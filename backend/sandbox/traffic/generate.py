@@ -8,6 +8,7 @@ server's configuration, enters traffic certificates in the CAs' register and wri
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,17 +133,54 @@ def _participants(authority: SandboxCA, owner: Party) -> Participants:
     return Participants(seed.instance, tuple(ordered), tuple(sorted(remote, key=Party.sort_key)))
 
 
-def _period(authority: SandboxCA, days: float, state: LogState, now_ms: int) -> tuple[int, int]:
+def _authorities(authority: SandboxCA) -> tuple[int, int]:
+    """From when until when every certificate the traffic rests on is valid (ms): the test CA, its
+    OCSP responder and the timestamping authorities."""
     pki = authority.pki
     certs = [pki.ca.cert, pki.ocsp.cert, *(tsa.cert for tsa in pki.tsas.values())]
-    earliest = max(int(cert.not_valid_before_utc.timestamp() * 1000) for cert in certs)
+    return (max(_ms(cert.not_valid_before_utc) for cert in certs),
+            min(_ms(cert.not_valid_after_utc) for cert in certs))
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _moment(moment_ms: int) -> str:
+    return dt.datetime.fromtimestamp(moment_ms / 1000, dt.UTC).isoformat(timespec="seconds")
+
+
+def _period(authority: SandboxCA, days: float, state: LogState, now_ms: int) -> tuple[int, int]:
+    """The records' time span: the last ``days`` up to now, after the previous run's last record.
+
+    Asking for more than the authorities' certificates cover is refused, not cut short.
+    """
+    valid_from, valid_until = _authorities(authority)
     end = now_ms - END_MARGIN_MS
-    start = max(end - int(days * 86_400_000), earliest + START_MARGIN_MS, state.last_record_ms + 1)
+    if end > valid_until:
+        raise NotReady(_("The sandbox's CA, OCSP responder or a timestamping authority expired at "
+                         "{time}; traffic up to now needs them valid. Start a sandbox on a new "
+                         "data directory to have new ones made.").format(time=_moment(valid_until)),
+                       _title())
+    earliest = valid_from + START_MARGIN_MS
+    wanted = end - int(days * 86_400_000)
+    if wanted < earliest:
+        most = math.floor((end - earliest) / 86_400_000 * 10_000)  # in 1/10,000 days
+        if most <= 0:
+            raise NotReady(_("The sandbox's CA, OCSP responder and timestamping authorities are "
+                             "valid only from {time}; traffic can begin a minute after that. Run "
+                             "the command again in a minute.").format(time=_moment(valid_from)),
+                           _title())
+        raise UsageProblem(_("The sandbox's CA, OCSP responder and timestamping authorities are "
+                             "valid from {time}, so traffic can reach back at most {most} days. "
+                             "Give --days {most} or fewer.").format(
+            time=_moment(valid_from), most=f"{most / 10_000:.4f}".rstrip("0").rstrip(".")),
+                           _title())
+    start = max(wanted, state.last_record_ms + 1)
     if end <= start:
-        moment = dt.datetime.fromtimestamp(max(start, end) / 1000, dt.UTC).isoformat(timespec="seconds")
         raise NotReady(_("The sandbox has no time left to fill: its message log already holds "
                          "traffic up to {time}. Run the command again in a few seconds.").format(
-            time=moment), _title())
+            time=_moment(max(start, end))), _title())
     return start, end
 
 

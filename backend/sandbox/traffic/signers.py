@@ -43,6 +43,10 @@ def _ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _utc(moment_ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(moment_ms / 1000, dt.UTC)
+
+
 def register_lookup(connection: sqlite3.Connection) -> ocsp.Lookup:
     """What the CAs' register (``ca_issued``) says about a serial number of an issuer."""
 
@@ -170,14 +174,19 @@ class Signers:
             if any(not s.on_token and s.valid_at(start_ms) and s.valid_at(needed_until)
                    for s in own):
                 continue
-            self._issue(member, start_ms)
+            self._issue(member, start_ms, needed_until)
 
-    def _issue(self, member: Party, start_ms: int) -> None:
+    def _issue(self, member: Party, start_ms: int, until_ms: int) -> None:
+        """Certify a traffic key of ``member`` for ``[start_ms, until_ms]`` (and at least
+        ``TRAFFIC_CERT_DAYS``, within the CA's validity): it starts a minute before the first
+        record, however far back that is, so it is valid at every record's time."""
         issuer = self.pki.issuers[0]
         ca_cert = issuer.ca.cert
-        not_before = max(dt.datetime.fromtimestamp(start_ms / 1000, dt.UTC) - dt.timedelta(minutes=1),
+        not_before = max(_utc(start_ms) - dt.timedelta(minutes=1),
                          ca_cert.not_valid_before_utc).replace(microsecond=0)
-        not_after = min(not_before + dt.timedelta(days=TRAFFIC_CERT_DAYS), ca_cert.not_valid_after_utc)
+        not_after = min(max(not_before + dt.timedelta(days=TRAFFIC_CERT_DAYS),
+                            _utc(until_ms) + dt.timedelta(days=1)),
+                        ca_cert.not_valid_after_utc).replace(microsecond=0)
         known = self.seed.member(member.member_class, member.member_code)
         name = known.name if known else member.member_code
         subject = make_name((("C", self.seed.country), ("O", name),
@@ -217,7 +226,7 @@ class Signers:
             produced = max(window * self.fetch_interval_ms, signer.not_before_ms,
                            _ms(signer.issuer.responder.cert.not_valid_before_utc))
             cached = response_at(signer.issuer, signer.certificate.cert, self.lookup,
-                                 dt.datetime.fromtimestamp(produced / 1000, dt.UTC),
+                                 _utc(produced),
                                  self.validity_seconds)
             self._ocsp = {k: v for k, v in self._ocsp.items() if k[1] >= window - 1}
             self._ocsp[key] = cached
