@@ -10,6 +10,8 @@ the endpoint, and rights for one subject 201 with the rights added. A missing ri
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -76,6 +78,37 @@ def _subjects_of(sandbox: Any, client_id: str, rows: list[Any]) -> list[dict[str
     return render_subjects(rows, sandbox.global_view(), sandbox.local_groups_of(client_id))
 
 
+#: Under the state's lock, the target of an edit, found with X-Road's checks in X-Road's order:
+#: (the client, where its rights change, what the body lists resolved).
+Finder = Callable[[Any, Request, list[str]], tuple[str, Any, list[Any]]]
+#: The change itself on (state, client, where, what): the JSON answer of an addition, or None.
+Change = Callable[[Any, str, Any, list[Any]], Any]
+
+
+async def _edit(request: Request, read: Callable[[Request], Awaitable[list[str]]], find: Finder,
+                change: Change, status: int = 204) -> Response:
+    """What the six edits of rights share: the body is read and validated first, then under the
+    state's lock the target is found and changed. An addition answers its JSON with ``status``,
+    a removal 204."""
+    values = await read(request)
+    sandbox = state(request)
+    with sandbox.lock:
+        body = change(sandbox, *find(sandbox, request, values))
+    return Response(status_code=204) if body is None else json_response(body, status)
+
+
+def _grant_endpoint(sandbox: Any, client_id: str, endpoint_id: int,
+                    subjects: list[Subject]) -> list[dict[str, Any]]:
+    """Grant the subjects; every subject of the endpoint."""
+    sandbox.grant_endpoint(client_id, endpoint_id, subjects, sandbox.global_view())
+    return _subjects_of(sandbox, client_id, sandbox.endpoint_rights(endpoint_id))
+
+
+def _revoke_endpoint(sandbox: Any, _client_id: str, endpoint_id: int, subjects: list[Subject], *,
+                     missing_status: int) -> None:
+    sandbox.revoke_endpoint(endpoint_id, subjects, missing_status=missing_status)
+
+
 # -- by service ------------------------------------------------------------------------------------
 
 @requires("VIEW_SERVICE_ACL")
@@ -87,28 +120,21 @@ async def service_clients(request: Request) -> Response:
         return json_response(_subjects_of(sandbox, ref.client_id, rows))
 
 
+def _find_service(sandbox: Any, request: Request, ids: list[str]) -> tuple[str, int, list[Subject]]:
+    subjects = sandbox.resolve_subjects(ids)
+    ref = sandbox.service_ref(request.path_params["id"])
+    return ref.client_id, ref.base_endpoint_id, subjects
+
+
 @requires("EDIT_SERVICE_ACL")
 async def add_service_clients(request: Request) -> Response:
-    ids = await _subject_ids(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subjects = sandbox.resolve_subjects(ids)
-        ref = sandbox.service_ref(request.path_params["id"])
-        sandbox.grant_endpoint(ref.client_id, ref.base_endpoint_id, subjects,
-                               sandbox.global_view())
-        rows = sandbox.endpoint_rights(ref.base_endpoint_id)
-        return json_response(_subjects_of(sandbox, ref.client_id, rows))
+    return await _edit(request, _subject_ids, _find_service, _grant_endpoint, 200)
 
 
 @requires("EDIT_SERVICE_ACL")
 async def delete_service_clients(request: Request) -> Response:
-    ids = await _subject_ids(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subjects = sandbox.resolve_subjects(ids)
-        ref = sandbox.service_ref(request.path_params["id"])
-        sandbox.revoke_endpoint(ref.base_endpoint_id, subjects, missing_status=400)
-    return Response(status_code=204)
+    return await _edit(request, _subject_ids, _find_service,
+                       partial(_revoke_endpoint, missing_status=400))
 
 
 # -- by endpoint -----------------------------------------------------------------------------------
@@ -139,31 +165,23 @@ async def endpoint_clients(request: Request) -> Response:
         return json_response(_subjects_of(sandbox, endpoint["client_id"], rows))
 
 
+def _find_endpoint(sandbox: Any, request: Request, ids: list[str]) -> tuple[str, int, list[Subject]]:
+    subjects = sandbox.resolve_subjects(ids)
+    endpoint_id = _endpoint_id(request)
+    return _endpoint(sandbox, endpoint_id)["client_id"], endpoint_id, subjects
+
+
 @requires("EDIT_ENDPOINT_ACL")
 async def add_endpoint_clients(request: Request) -> Response:
-    endpoint_id = _endpoint_id(request)
-    ids = await _subject_ids(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subjects = sandbox.resolve_subjects(ids)
-        endpoint = _endpoint(sandbox, endpoint_id)
-        sandbox.grant_endpoint(endpoint["client_id"], endpoint_id, subjects,
-                               sandbox.global_view())
-        rows = sandbox.endpoint_rights(endpoint_id)
-        body = _subjects_of(sandbox, endpoint["client_id"], rows)
-    return json_response(body, 201)
+    _endpoint_id(request)  # a malformed id is 404 before the body is read
+    return await _edit(request, _subject_ids, _find_endpoint, _grant_endpoint, 201)
 
 
 @requires("EDIT_ENDPOINT_ACL")
 async def delete_endpoint_clients(request: Request) -> Response:
-    endpoint_id = _endpoint_id(request)
-    ids = await _subject_ids(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subjects = sandbox.resolve_subjects(ids)
-        _endpoint(sandbox, endpoint_id)
-        sandbox.revoke_endpoint(endpoint_id, subjects, missing_status=404)
-    return Response(status_code=204)
+    _endpoint_id(request)
+    return await _edit(request, _subject_ids, _find_endpoint,
+                       partial(_revoke_endpoint, missing_status=404))
 
 
 # -- by subject ------------------------------------------------------------------------------------
@@ -208,30 +226,32 @@ async def subject_access_rights(request: Request) -> Response:
                                               row["rights_given_at"]) for row in rows])
 
 
+def _find_subject(sandbox: Any, request: Request, codes: list[str]) -> tuple[str, Subject, list[str]]:
+    cid = client_param(request)
+    subject = sandbox.resolve_subjects([request.path_params["sc_id"]], status=404)[0]
+    return sandbox.require_client(cid.encoded)["id"], subject, codes
+
+
+def _grant_subject(sandbox: Any, client_id: str, subject: Subject,
+                   codes: list[str]) -> list[dict[str, Any]]:
+    """Grant the services; the rights added."""
+    granted, now = sandbox.grant_subject(client_id, subject, codes, sandbox.global_view())
+    titles = sandbox.service_titles(client_id)
+    return [render_access_right(code, titles.get(code), now) for code in sorted(granted)]
+
+
+def _revoke_subject(sandbox: Any, client_id: str, subject: Subject, codes: list[str]) -> None:
+    sandbox.revoke_subject(client_id, subject, codes)
+
+
 @requires("EDIT_ACL_SUBJECT_OPEN_SERVICES")
 async def add_subject_access_rights(request: Request) -> Response:
-    codes = await _service_codes(request)
-    cid = client_param(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subject = sandbox.resolve_subjects([request.path_params["sc_id"]], status=404)[0]
-        row = sandbox.require_client(cid.encoded)
-        granted, now = sandbox.grant_subject(row["id"], subject, codes, sandbox.global_view())
-        titles = sandbox.service_titles(row["id"])
-    body = [render_access_right(code, titles.get(code), now) for code in sorted(granted)]
-    return json_response(body, 201)
+    return await _edit(request, _service_codes, _find_subject, _grant_subject, 201)
 
 
 @requires("EDIT_ACL_SUBJECT_OPEN_SERVICES")
 async def delete_subject_access_rights(request: Request) -> Response:
-    codes = await _service_codes(request)
-    cid = client_param(request)
-    sandbox = state(request)
-    with sandbox.lock:
-        subject = sandbox.resolve_subjects([request.path_params["sc_id"]], status=404)[0]
-        row = sandbox.require_client(cid.encoded)
-        sandbox.revoke_subject(row["id"], subject, codes)
-    return Response(status_code=204)
+    return await _edit(request, _service_codes, _find_subject, _revoke_subject)
 
 
 @requires("VIEW_CLIENT_ACL_SUBJECTS")
