@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,37 +9,35 @@ from pathlib import Path
 import pexpect
 import pytest
 
-KAPKA = Path(sys.executable).with_name("kapka")
+from tests.e2e.terminal import KAPKA, PACE_SECONDS, SpawnKapka, kapka_env
 
-
-def kapka_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAPKA_", "XDG_"))}
-    env.update(
-        TERM="xterm-256color",
-        COLUMNS="80",
-        LINES="24",
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-    )
-    return env
+__all__ = ["KAPKA", "kapka_env", "spawn_kapka"]  # the start-up benchmark imports them from here
 
 
 @pytest.fixture
-def spawn_kapka(tmp_path: Path) -> Iterator:
+def spawn_kapka(tmp_path: Path) -> Iterator[SpawnKapka]:
+    """``spawn_kapka(*args, extra_env=None, timeout=30)``: ``kapka ARGS`` in an 80×24
+    pseudo-terminal, in the test's directory and with its environment (``kapka_env``, then
+    ``extra_env``), keys sent at a person's pace. What each one shows and is sent is logged to
+    ``terminal-N.log`` and ``keys-N.log`` there; those still running after the test are ended."""
     children: list[pexpect.spawn] = []
 
-    def spawn(*args: str) -> pexpect.spawn:
+    def spawn(*args: str, extra_env: dict[str, str] | None = None,
+              timeout: float = 30) -> pexpect.spawn:
         if not KAPKA.exists():
             pytest.fail(f"the kapka command is not installed next to {sys.executable}")
-        child = pexpect.spawn(str(KAPKA), list(args), env=kapka_env(tmp_path),
-                              dimensions=(24, 80), encoding="utf-8", timeout=30,
-                              codec_errors="replace")
+        child = pexpect.spawn(str(KAPKA), list(args), env=kapka_env(tmp_path, extra_env),
+                              cwd=str(tmp_path), dimensions=(24, 80), encoding="utf-8",
+                              timeout=timeout, codec_errors="replace")
+        child.delaybeforesend = PACE_SECONDS
+        child.logfile_read = (tmp_path / f"terminal-{len(children)}.log").open("w")
+        child.logfile_send = (tmp_path / f"keys-{len(children)}.log").open("w")
         children.append(child)
         return child
 
     yield spawn
-    for child in children:
+    for child in reversed(children):
         if child.isalive():
             child.terminate(force=True)
+        child.logfile_read.close()
+        child.logfile_send.close()

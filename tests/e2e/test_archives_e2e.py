@@ -15,52 +15,47 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
 
-import pexpect
 import pytest
 
-from tests.e2e.conftest import KAPKA, kapka_env
-from tests.e2e.test_clients_access_e2e import CLEAR_LINE, ENTER, ESCAPE, SGR, keys, see
+from tests.e2e.terminal import (
+    SGR,
+    Key,
+    SpawnKapka,
+    exits_with,
+    keys,
+    quit_with_0,
+    see,
+    see_dashboard,
+    shell,
+    submit,
+    typed,
+)
 from tests.sandboxes import ADMIN_PASSWORD, PIN, Templates
 
 pytestmark = pytest.mark.e2e
 
 RECORDS, PER_FILE = 120, 40  # three archive files in one chain
 ENTRY = re.compile(r"(?P<query>.+)-(?P<direction>request|response)-[0-9a-f]+\.asice")
-PAGE_DOWN, END = "\x1b[6~", "\x1b[F"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-
-def operator_env(home: Path) -> dict[str, str]:
-    """The sandbox's admin password is known to the console (``kapka --sandbox`` needs it)."""
-    return {**kapka_env(home), "KAPKA_SANDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
+#: the sandbox's admin password is known to the console (``kapka --sandbox`` needs it)
+OPERATOR_ENV = {"KAPKA_SANDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
 
 
-def shell(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KAPKA), *args], env=operator_env(home), capture_output=True,
-                          text=True, timeout=90, check=False, cwd=str(home))
-
-
-def generate_traffic(data_dir: Path, home: Path) -> None:
+def generate_traffic(spawn_kapka: SpawnKapka, data_dir: Path) -> None:
     """``kapka sandbox traffic``, the PIN typed at its prompt as the operator would."""
-    child = pexpect.spawn(str(KAPKA), ["sandbox", "traffic", "--records", str(RECORDS), "--data",
-                                       str(data_dir), "--seed", "7", "--transaction-batch",
-                                       str(PER_FILE)],
-                          env=operator_env(home), dimensions=(24, 80), encoding="utf-8",
-                          timeout=90, codec_errors="replace")
-    try:
-        see(child, "PIN of token softToken-0: ")
-        child.sendline(PIN)
-        see(child, rf"Logged {RECORDS} records", timeout=90)
-        see(child, r"New archive files:\s+3")
-        child.expect(pexpect.EOF, timeout=30)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0, child.before
+    child = spawn_kapka("sandbox", "traffic", "--records", str(RECORDS), "--data", str(data_dir),
+                        "--seed", "7", "--transaction-batch", str(PER_FILE),
+                        extra_env=OPERATOR_ENV, timeout=90)
+    see(child, "PIN of token softToken-0: ")
+    child.sendline(PIN)
+    see(child, rf"Logged {RECORDS} records", timeout=90)
+    see(child, r"New archive files:\s+3")
+    exits_with(child, 0)
 
 
 def soap_request(archive_dir: Path) -> tuple[str, Path, str, bytes]:
@@ -99,12 +94,12 @@ def flip_a_byte(archive: Path, entry: str) -> None:
     archive.write_bytes(bytes(data))
 
 
-def test_find_read_verify_and_export_a_message_then_the_command_line(templates: Templates,
-                                                                      tmp_path: Path) -> None:
+def test_find_read_verify_and_export_a_message_then_the_command_line(
+        templates: Templates, spawn_kapka: SpawnKapka, tmp_path: Path) -> None:
     home = tmp_path
     data_dir = tmp_path / "sandbox"
     shutil.copytree(templates.populated, data_dir)
-    generate_traffic(data_dir, home)
+    generate_traffic(spawn_kapka, data_dir)
     archive_dir = data_dir / "messagelog" / "archive"
     conf = data_dir / "messagelog" / "verificationconf"
     files = sorted(path.name for path in archive_dir.glob("mlog-*.zip"))
@@ -117,85 +112,76 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
     evidence = tmp_path / "evidence"
     evidence.mkdir()
 
-    console = pexpect.spawn(str(KAPKA), ["--sandbox", "--sandbox-data", str(data_dir)],
-                            env=operator_env(home), dimensions=(24, 80), encoding="utf-8",
-                            timeout=30, codec_errors="replace", cwd=str(home))
-    console.logfile_read = (home / "terminal.log").open("w")
-    console.logfile_send = (home / "keys.log").open("w")
-    console.delaybeforesend = 0.2  # a person's pace: each key lands after the screen has moved on
-    try:
-        see(console, "Dashboard")
-        see(console, "softToken-0")
+    console = spawn_kapka("--sandbox", "--sandbox-data", str(data_dir), extra_env=OPERATOR_ENV)
+    see_dashboard(console)
 
-        # the message log: the archive files are indexed, then the query id is searched for
-        keys(console, "m")
-        see(console, "Message-log archives")
-        see(console, rf"3 files, {RECORDS} records")
-        keys(console, "/", query_id)
-        see(console, query_id)  # typed into the filter (the list shows query ids shortened)
-        keys(console, ENTER)
-        see(console, rf"2 of {RECORDS} records match")
-        keys(console, ENTER)  # the first line: the request
+    # the message log: the archive files are indexed, then the query id is searched for
+    keys(console, "m")
+    see(console, "Message-log archives")
+    see(console, rf"3 files, {RECORDS} records")
+    keys(console, "/")
+    typed(console, query_id)  # seen in the filter (the list shows query ids shortened)
+    keys(console, Key.ENTER)
+    see(console, rf"2 of {RECORDS} records match")
+    keys(console, Key.ENTER)  # the first line: the request
 
-        # the record: its facts, its verification, its message
-        see(console, "Message-log record")
-        see(console, "query id" + SGR + query_id)
-        see(console, "direction" + SGR + "request")
-        see(console, "Container:" + SGR + "✓ PASS")
-        keys(console, PAGE_DOWN)  # the layers of the verification, below
-        see(console, "signature_ok")  # the XAdES signature over message.xml
-        see(console, "cert_path_ok")  # the signer certificate chains to an approved CA
-        keys(console, END)  # end: the message itself, pretty-printed
-        see(console, re.escape(soap_body))
+    # the record: its facts, its verification, its message
+    see(console, "Message-log record")
+    see(console, "query id" + SGR + query_id)
+    see(console, "direction" + SGR + "request")
+    see(console, "Container:" + SGR + "✓ PASS")
+    keys(console, Key.PAGE_DOWN)  # the layers of the verification, below
+    see(console, "signature_ok")  # the XAdES signature over message.xml
+    see(console, "cert_path_ok")  # the signer certificate chains to an approved CA
+    keys(console, Key.END)  # end: the message itself, pretty-printed
+    see(console, re.escape(soap_body))
 
-        # the evidence: the record's container exactly as archived
-        keys(console, "e")
-        see(console, "Export the record's container")
-        keys(console, CLEAR_LINE, str(evidence), ENTER)
-        see(console, "Container exported")
-        assert (evidence / entry).read_bytes() == container
+    # the evidence: the record's container exactly as archived
+    keys(console, "e")
+    see(console, "Export the record's container")
+    submit(console, str(evidence))
+    see(console, "Container exported")
+    assert (evidence / entry).read_bytes() == container
 
-        # the search result as CSV, from the records view
-        keys(console, ESCAPE)
-        see(console, rf"2 of {RECORDS} records match")
-        keys(console, "e")
-        see(console, "Export the search result as CSV")
-        keys(console, CLEAR_LINE, str(evidence), ENTER)
-        see(console, "CSV exported")
-        [saved] = evidence.glob("*.csv")
-        rows = list(csv.DictReader(saved.open(encoding="utf-8", newline="")))
-        assert [(row["query_id"], row["direction"]) for row in rows] == [
-            (query_id, "request"), (query_id, "response")]
-        assert rows[0]["archive"] == archive.name
+    # the search result as CSV, from the records view
+    keys(console, Key.ESCAPE)
+    see(console, rf"2 of {RECORDS} records match")
+    keys(console, "e")
+    see(console, "Export the search result as CSV")
+    submit(console, str(evidence))
+    see(console, "CSV exported")
+    [saved] = evidence.glob("*.csv")
+    rows = list(csv.DictReader(saved.open(encoding="utf-8", newline="")))
+    assert [(row["query_id"], row["direction"]) for row in rows] == [
+        (query_id, "request"), (query_id, "response")]
+    assert rows[0]["archive"] == archive.name
 
-        # every archive verified, every layer
-        keys(console, "v")
-        see(console, "Verify message-log archives")
-        see(console, "✓ PASS" + SGR + r"3 files \(0 failed\), " +
-            rf"{RECORDS} records: {RECORDS} passed, 0 not verified, 0 failed", timeout=60)
-        for name in files:
-            see(console, "PASS" + SGR + re.escape(name))
-        keys(console, ESCAPE, "q")
-        console.expect(pexpect.EOF, timeout=20)
-    finally:
-        console.close(force=True)
-        console.logfile_read.close()
-        console.logfile_send.close()
-    assert console.exitstatus == 0
+    # every archive verified, every layer
+    keys(console, "v")
+    see(console, "Verify message-log archives")
+    see(console, "✓ PASS" + SGR + r"3 files \(0 failed\), " +
+        rf"{RECORDS} records: {RECORDS} passed, 0 not verified, 0 failed", timeout=60)
+    for name in files:
+        see(console, "PASS" + SGR + re.escape(name))
+    keys(console, Key.ESCAPE)
+    quit_with_0(console)
 
     # the command line, as in a script or over SSH
-    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id)
+    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id,
+                  extra_env=OPERATOR_ENV)
     assert found.returncode == 0, found.stderr
     assert "2 records match." in found.stdout and entry in found.stdout, found.stdout
     assert re.search(rf"request +SOAP +{query_id}", found.stdout), found.stdout
-    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id, "--json")
+    found = shell(home, "archives", "find", str(archive_dir), "--query-id", query_id, "--json",
+                  extra_env=OPERATOR_ENV)
     assert found.returncode == 0, found.stderr
     answer = json.loads(found.stdout)
     assert answer["count"] == 2
     assert {(record["direction"], record["archive"]) for record in answer["records"]} == {
         ("request", archive.name), ("response", archive.name)}
 
-    verified = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json")
+    verified = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json",
+                     extra_env=OPERATOR_ENV)
     assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr
     report = json.loads(verified.stdout)
     assert report["status"] == "PASS"
@@ -203,13 +189,15 @@ def test_find_read_verify_and_export_a_message_then_the_command_line(templates: 
     assert {"linkinginfo", "timestamp", "signature", "certificate", "ocsp"} <= set(report["layers"])
 
     flip_a_byte(archive, entry)
-    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf))
+    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf),
+                   extra_env=OPERATOR_ENV)
     assert broken.returncode == 3, broken.stdout[-2000:] + broken.stderr
     assert re.search(rf"FAIL\s+\S*{re.escape(archive.name)}", broken.stdout), broken.stdout
     assert "linkinginfo_digest_mismatch" in broken.stdout and entry in broken.stdout
     others = [name for name in files if name != archive.name]
     assert all(re.search(rf"PASS\s+\S*{re.escape(name)}", broken.stdout) for name in others)
-    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json")
+    broken = shell(home, "archives", "verify", str(archive_dir), "--conf", str(conf), "--json",
+                   extra_env=OPERATOR_ENV)
     assert broken.returncode == 3
     failed = [file["name"] for file in json.loads(broken.stdout)["files"] if file["status"] == "FAIL"]
     assert failed == [archive.name]
