@@ -1,7 +1,8 @@
 """Which client's access rights: a short list of this server's clients, subsystems first.
 
 ``open_access(app, view)`` is what the app's ``a`` key and the palette's "access: …" commands
-call; it asks (unless there is one client) and pushes ``AccessRightsScreen``.
+call; it asks (unless there is one client) and pushes ``AccessRightsScreen``. From the access
+rights of another client, the new one takes its place (after asking about staged changes).
 """
 
 from __future__ import annotations
@@ -97,9 +98,16 @@ def open_access(app: Any, view: str = "service") -> None:
     from screens.access.screen import AccessRightsScreen
 
     async def run() -> None:
+        current = app.screen
         client = await choose_client(app, _("Access rights of which client?"))
-        if client is not None:
+        if client is None:
+            return
+        if not isinstance(current, AccessRightsScreen) or app.screen is not current:
             app.push_screen(AccessRightsScreen(client, view=view))
+        elif client != current.client_id:  # another client in place of this one (the same
+            # one is on screen already); its staged changes are asked about first
+            current.unless_staged(_("Switching to {client}").format(client=client),
+                                  lambda: app.switch_screen(AccessRightsScreen(client, view=view)))
 
     if app.server is None:
         app.notify(_("Connect to a security server first (c)."), title=_("Not connected"),

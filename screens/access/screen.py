@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 
-from backend.i18n import N_, _
+from backend.i18n import N_, _, ngettext
 from screens.access.by_service import ByServiceView, RightsView
 from screens.access.by_subject import BySubjectView
 from screens.access.common import explain_disabled_key, subject_label, write_reason
 from screens.access.data import AccessData, load_access
+from screens.access.discard import DiscardGuard
 from screens.access.matrix import AccessMatrix
 from screens.access.matrix_model import MatrixModel, pending_summary
 from screens.access.rights_actions import RightsActions
@@ -34,7 +35,7 @@ LEGEND = N_("✓ right  · none  + grant staged  ✗ revocation staged  [ ] curs
            "(v or shift+arrows select)")
 
 
-class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
+class AccessRightsScreen(DiscardGuard, StagingActions, RightsActions, KapkaScreen):
     """Access rights to the services of ``client_id``."""
 
     SCREEN_TITLE = _("Access rights")
@@ -60,7 +61,7 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
         Binding("c", "copy_rights", _("Copy rights"), show=False, id="access.copy",
                 tooltip=_("Give one subject the rights another one has")),
         Binding("ctrl+r", "reload", _("Reload"), id="access.reload",
-                tooltip=_("Load the rights again (staged changes are dropped)")),
+                tooltip=_("Load the rights again (asks first when changes are staged)")),
         Binding("escape", "back", _("Back"), id="access.back"),
     ]
 
@@ -161,11 +162,18 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
         self.loads += 1
 
     def show_data(self, data: AccessData, *, keep: list[Any] | None = None) -> None:
-        """Show freshly loaded data; ``keep`` are changes to stage again (ones that failed)."""
+        """Show freshly loaded data; ``keep`` are changes to stage again (ones that failed, or
+        staged before the reload)."""
         self.data = data
         self.model = data.model(self.model if self.loads else None)
         for change in keep or []:  # what no longer fits (granted meanwhile…) drops out here
             self.model.stage(change.kind, [(change.service, change.subject)])
+        gone = len(keep or []) - len(self.model.pending)
+        if gone > 0:
+            self.notify(ngettext(
+                "{n} staged change no longer differs from the server's rights and was dropped.",
+                "{n} staged changes no longer differ from the server's rights and were dropped.",
+                gone).format(n=gone), title=_("Reloaded"), markup=False)
         self.query_one("#access-title", Static).update(_(
             "Client {client}: {services} services, {subjects} subjects, {rights} rights").format(
             client=self.client_id, services=len(data.services), subjects=len(self.model.subjects),
@@ -269,7 +277,8 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
         self.matrix.focus()
 
     def on_key(self, event: events.Key) -> None:
-        explain_disabled_key(self, event)
+        if not explain_disabled_key(self, event):
+            self.leaving_key(event)
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -289,10 +298,10 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
 
     @on(ErrorPanel.Retry)
     def _retry(self) -> None:
-        self.load()
+        self.action_reload()
 
     def action_reload(self) -> None:
-        self.load()
+        self.unless_staged(_("Reloading"), self.load)
 
     def action_local_groups(self) -> None:
         from screens.access.local_groups import LocalGroupsScreen
@@ -303,9 +312,12 @@ class AccessRightsScreen(StagingActions, RightsActions, KapkaScreen):
     def on_screen_resume(self) -> None:
         if self._reload_on_resume:  # local groups may have changed (a deleted group's rights)
             self._reload_on_resume = False
-            self.load()
+            self.load(keep=self.model.changes())  # the staged changes that still fit stay
 
     def action_back(self) -> None:
+        self.unless_staged(_("Leaving the access rights"), self._leave)
+
+    def _leave(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:
