@@ -39,6 +39,8 @@ from tests.sandboxes import ADMIN_PASSWORD, PIN, Templates
 pytestmark = pytest.mark.e2e
 
 RECORDS, PER_FILE = 120, 40  # three archive files in one chain
+#: the traffic's span: well inside one six-hourly archiving run, so that all of it lands in one
+DAYS = "0.001"
 ENTRY = re.compile(r"(?P<query>.+)-(?P<direction>request|response)-[0-9a-f]+\.asice")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -49,7 +51,7 @@ OPERATOR_ENV = {"KAPKA_SANDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
 def generate_traffic(spawn_kapka: SpawnKapka, data_dir: Path) -> None:
     """``kapka sandbox traffic``, the PIN typed at its prompt as the operator would."""
     child = spawn_kapka("sandbox", "traffic", "--records", str(RECORDS), "--data", str(data_dir),
-                        "--seed", "7", "--transaction-batch", str(PER_FILE),
+                        "--seed", "7", "--transaction-batch", str(PER_FILE), "--days", DAYS,
                         extra_env=OPERATOR_ENV, timeout=90)
     see(child, "PIN of token softToken-0: ")
     child.sendline(PIN)
