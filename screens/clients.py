@@ -28,6 +28,7 @@ from screens.clients_pending import POLL_SECONDS, PendingClock
 from screens.clients_render import ACTION_ORDER, client_facts, client_label, member_label
 from screens.clients_rules import CLIENT_ACTIONS, IN_PROGRESS, WRITE_ACTIONS, MemberGroup, grouped
 from screens.widgets.error_panel import ErrorPanel
+from screens.widgets.tree_state import TreeState, find_node, reveal
 
 
 def user_permissions(app: Any) -> frozenset[str] | None:
@@ -158,20 +159,20 @@ class ClientsScreen(ClientActions, KapkaScreen):
             return None  # not known: the server decides, and says so
 
     def _fill(self) -> None:
+        """Rebuild the tree; what the operator opened or closed and the cursor's node stay."""
         tree = self.tree
         keep = self.wanted or self.selected
         self.wanted = None
-        tree.clear()
+        state = TreeState.reset(tree)
         self.groups = grouped(self.clients)
         for group in self.groups:
-            node = tree.root.add(member_label(group, self._pending(group.member)),
-                                 data=group.member.id if group.member else f"member:{group.member_id}",
-                                 expand=True, allow_expand=bool(group.subsystems))
+            ident = group.member.id if group.member else f"member:{group.member_id}"
+            node = tree.root.add(member_label(group, self._pending(group.member)), data=ident,
+                                 expand=state.is_expanded(ident),
+                                 allow_expand=bool(group.subsystems))
             for client in group.subsystems:
                 node.add_leaf(client_label(client, self._pending(client)), data=client.id)
-        line = self._line_of(keep) if keep else None
-        if tree.last_line >= 0:
-            tree.move_cursor_to_line(line if line is not None else 0)
+        state.restore(tree, keep)
         self._show()
 
     def _pending(self, client: Client | None) -> str:
@@ -192,18 +193,12 @@ class ClientsScreen(ClientActions, KapkaScreen):
                                else client_label(client, self._pending(client)))
         self._show()
 
-    def _line_of(self, ident: str) -> int | None:
-        for line in range(self.tree.last_line + 1):
-            node = self.tree.get_node_at_line(line)
-            if node is not None and node.data == ident:
-                return line
-        return None
-
     def select(self, client_id: str) -> bool:
-        line = self._line_of(client_id)
-        if line is None:
+        """Move the cursor to ``client_id`` (its member opened)."""
+        node = find_node(self.tree, client_id)
+        if node is None:
             return False
-        self.tree.move_cursor_to_line(line)
+        reveal(self.tree, node)
         self._show()
         return True
 

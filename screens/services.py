@@ -34,6 +34,7 @@ from screens.services_rules import (
     selections,
 )
 from screens.widgets.error_panel import ErrorPanel
+from screens.widgets.tree_state import TreeState, find_node, reveal
 
 ORDER = ("add_description", "refresh", "enable_disable", "edit_service", "add_endpoint",
          "edit_endpoint", "delete")
@@ -198,45 +199,39 @@ class ServicesScreen(ServiceActions, KapkaScreen):
         self.loaded_generation = generation
 
     def _fill(self) -> None:
+        """Rebuild the tree; what the operator opened or closed and the cursor's node stay."""
         tree = self.tree
-        keep = self.wanted or (self.selection.ident if self.selection else None)
+        keep = self.wanted
         self.wanted = None
-        tree.clear()
+        state = TreeState.reset(tree)
         self._objects = {}
         nodes: dict[str, Any] = {}
         for selected in selections(self.descriptions):
-            self._objects[selected.ident] = selected
+            ident = selected.ident
+            self._objects[ident] = selected
             label = node_label(selected)
             if selected.kind == "description":
-                nodes[selected.ident] = tree.root.add(label, data=selected.ident, expand=True)
+                nodes[ident] = tree.root.add(label, data=ident, expand=state.is_expanded(ident))
             elif selected.kind == "service":
                 parent = nodes[f"description:{selected.description.id}"]
                 assert selected.service is not None
-                nodes[selected.ident] = parent.add(
-                    label, data=selected.ident, expand=True,
+                nodes[ident] = parent.add(
+                    label, data=ident, expand=state.is_expanded(ident),
                     allow_expand=selected.description.type != "WSDL"
                     and bool(selected.service.endpoints))
             else:
                 assert selected.service is not None
-                nodes[f"service:{selected.service.id}"].add_leaf(label, data=selected.ident)
-        line = self._line_of(keep) if keep else None
-        if tree.last_line >= 0:
-            tree.move_cursor_to_line(line if line is not None else 0)
+                nodes[f"service:{selected.service.id}"].add_leaf(label, data=ident)
+        state.restore(tree, keep)
         self._show()
 
-    def _line_of(self, ident: str | None) -> int | None:
-        for line in range(self.tree.last_line + 1):
-            node = self.tree.get_node_at_line(line)
-            if node is not None and node.data == ident:
-                return line
-        return None
-
     def select(self, ident: str) -> bool:
-        """Move the cursor to ``description:ID``, ``service:ID`` or ``endpoint:ID``."""
-        line = self._line_of(ident)
-        if line is None:
+        """Move the cursor to ``description:ID``, ``service:ID`` or ``endpoint:ID`` (its parents
+        opened)."""
+        node = find_node(self.tree, ident)
+        if node is None:
             return False
-        self.tree.move_cursor_to_line(line)
+        reveal(self.tree, node)
         self._show()
         return True
 
