@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
@@ -165,7 +166,18 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         else:
             self.push_screen(screen)
 
+    def _held_for_staged(self, again: Callable[[], object]) -> bool:
+        """A screen holding staged, unsent changes (access rights) asks before it is left, however it
+        is left (keys are asked about by the screen itself; this covers the command palette).
+        True when held: ``again`` runs once the operator has chosen Discard."""
+        if not getattr(self.screen, "has_staged", False):
+            return False
+        self.screen.unless_staged_leaving(again)  # type: ignore[attr-defined]
+        return True
+
     def show_dashboard(self) -> None:
+        if self._held_for_staged(self.show_dashboard):
+            return
         self._show_main(DashboardScreen())
 
     def show_keys(self, select: str | None = None) -> None:
@@ -178,6 +190,8 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
             return
         if isinstance(self.screen, ModalScreen):
             return  # a dialog waits for its answer; closing it here would leave its caller waiting
+        if self._held_for_staged(partial(self.show_keys, select)):
+            return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, KeysScreen):
             self.pop_screen()
         if isinstance(self.screen, KeysScreen):
@@ -194,6 +208,8 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         from screens.clients import ClientsScreen
 
         if self.server is None or isinstance(self.screen, ModalScreen):
+            return
+        if self._held_for_staged(partial(self.show_clients, select)):
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, ClientsScreen):
             self.pop_screen()
@@ -215,6 +231,8 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
 
         if isinstance(self.screen, ModalScreen):
             return
+        if self._held_for_staged(partial(self.show_archives, verify=verify)):
+            return
         if any(isinstance(screen, ArchivesScreen) for screen in self.screen_stack):
             while not isinstance(self.screen, ArchivesScreen):
                 self.pop_screen()
@@ -235,7 +253,7 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         """The setup wizard (it reads from the server which step is next)."""
         from screens.setup.wizard import SetupWizardScreen
 
-        if not isinstance(self.screen, SetupWizardScreen):
+        if not isinstance(self.screen, SetupWizardScreen) and not self._held_for_staged(self.show_setup):
             self._show_main(SetupWizardScreen())
 
     def action_open_setup(self) -> None:
@@ -261,7 +279,7 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         """Switch profile: over the dashboard when connected (escape goes back), else the main."""
         from screens.connect import ConnectScreen
 
-        if isinstance(self.screen, ConnectScreen):
+        if isinstance(self.screen, ConnectScreen) or self._held_for_staged(self.action_connect_screen):
             return
         self.workers.cancel_group(self, "connect")
         if self.server is not None:

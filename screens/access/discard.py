@@ -69,6 +69,14 @@ class DiscardGuard:
             confirm_label=ngettext("Discard {n} change", "Discard {n} changes", count).format(
                 n=count)), answered)
 
+    @property
+    def has_staged(self) -> bool:
+        return bool(self.model.pending)
+
+    def unless_staged_leaving(self, then: Callable[[], object]) -> None:
+        """Leaving by other ways than a key (the command palette): asked about as a key is."""
+        self.unless_staged(_("Leaving the access rights"), then)
+
     def leaving_key(self, event: events.Key) -> bool:
         """An app key that would leave the screen while changes are staged: asked about first
         (the key's action runs after Discard). True when the key was held back."""

@@ -206,3 +206,26 @@ async def test_back_from_local_groups_keeps_what_is_staged(
         await pilot.press("escape")
         await reloaded(pilot, screen, 2)  # read again: a group may have changed
         assert screen.model.pending == staged
+
+
+async def test_leaving_from_the_command_palette_asks_first(
+        initialised: Initialised, config, secrets) -> None:
+    """The palette's commands call the app's screen methods directly, past the screen's keys."""
+    state = initialised.state
+    await registry_client(state)
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_access(pilot, CLIENT, view="matrix")
+        await stage_two(pilot, screen)
+        for leave in (app.show_dashboard, app.show_keys, app.show_clients, app.show_archives,
+                      app.action_connect_screen):
+            leave()
+            await asked(pilot, 2, "Leaving the access rights")
+            await pilot.press("enter")  # Cancel
+            await wait_for(pilot, lambda: app.screen is screen, what="still here")
+            assert len(screen.model.pending) == 2
+
+        app.show_keys()
+        await press_button(pilot, await asked(pilot, 2, "Leaving the access rights"), "#confirm")
+        await until_screen(pilot, KeysScreen)
+        assert screen not in app.screen_stack
