@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
+from backend.atomicfile import write_whole
 from backend.i18n import _
 from console.cli_format import find_key, usage_word
 from console.cli_session import (
@@ -64,29 +62,9 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
         raise UsageError(
             _("{file} exists already. Choose another name, or add --force to replace it.").format(
                 file=path), _("File exists"))
-    if path.exists() and not path.is_file():  # a device or pipe (-o /dev/stdout): no file to rename over
-        try:
-            path.write_bytes(data)
-        except OSError as error:
-            raise UsageError(_("Kapka could not write {file}: {reason}.").format(
-                file=path, reason=error.strerror or error), _("Cannot write")) from error
-        return
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+        write_whole(path, data)
     except OSError as error:
-        raise UsageError(_("Kapka cannot write into {dir}: {reason}.").format(
-            dir=directory, reason=error.strerror or error), _("Cannot write")) from error
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if not isinstance(error, OSError):
-            raise
         raise UsageError(_("Kapka could not write {file}: {reason}.").format(
             file=path, reason=error.strerror or error), _("Cannot write")) from error
 

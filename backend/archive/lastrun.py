@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from backend.archive.verify.report import DirectoryReport, FileReport, Status
+from backend.atomicfile import write_whole
 
 VERSION = 1
 PROBLEMS_KEPT = 5
@@ -79,10 +80,8 @@ def save_verdicts(path: Path, report: DirectoryReport, archive_dir: Path, *, ful
         verdicts[relative] = asdict(verdict)
         kept += 1
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({"version": VERSION, "files": verdicts}, indent=1), encoding="utf-8")
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    write_whole(path, json.dumps({"version": VERSION, "files": verdicts}, indent=1).encode("utf-8"),
+                mode=0o600)
     return kept
 
 

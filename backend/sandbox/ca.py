@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
+from backend.atomicfile import write_whole
 from backend.errors import KapkaError
 from backend.i18n import _
 from backend.sandbox import csr as csrs
@@ -230,7 +231,7 @@ def main(argv: list[str]) -> int:
                     usage=_USAGES[args.usage] if args.usage else None, ca_name=args.ca,
                     ocsp_url=args.ocsp_url)
                 encoding = serialization.Encoding.DER if args.der else serialization.Encoding.PEM
-                args.output.write_bytes(cert.public_bytes(encoding))
+                write_whole(args.output, cert.public_bytes(encoding))
                 print(_("Signed {subject}, serial {serial}, valid until {until}: {path}").format(
                     subject=java_dn(cert.subject), serial=cert.serial_number,
                     until=cert.not_valid_after_utc.isoformat(), path=args.output))

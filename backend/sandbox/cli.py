@@ -7,14 +7,13 @@ sandbox instance's configuration anchor. Further subcommands register in :data:`
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from backend.atomicfile import write_whole
 from backend.errors import KapkaError
 from backend.i18n import N_, _
 from backend.sandbox.paths import (
@@ -77,24 +76,6 @@ def _password_line(server: SandboxServer, given: bool) -> str:
     if info is not None and info.admin_password_file is not None:
         return _("Admin password:  stored in {file}").format(file=info.admin_password_file)
     return _("Admin password:  as set on an earlier start")
-
-
-def write_whole(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it: an interrupted write
-    leaves the old file or none, never half of one. Mode 0644 (what is written is public)."""
-    if path.exists() and not path.is_file():  # a device or pipe (-o /dev/stdout): no file to rename over
-        path.write_bytes(data)
-        return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def anchor_main(argv: list[str]) -> int:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from backend import atomicfile
 from backend.sandbox.state import SandboxState
-from console import cli_csr
 from console.cli import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, main
 from tests.acl.acl_support import TRACKING, rights, setup_registry
 from tests.cli.conftest import CliSandbox
@@ -177,7 +177,7 @@ def test_an_interrupted_acl_export_leaves_no_file(cli: CliSandbox, tmp_path: Pat
     kept = out_dir / "kept.toml"
     kept.write_text("# the earlier export\n")
     with monkeypatch.context() as patched:
-        patched.setattr(cli_csr, "os", _InterruptedRename())
+        patched.setattr(atomicfile, "os", _InterruptedRename())
         fresh = cli.kapka("acl", "export", "-o", str(out_dir / "rights.toml"))
         replaced = cli.kapka("acl", "export", "-o", str(kept), "--force")
     assert (fresh.code, replaced.code) == (EXIT_INTERRUPTED, EXIT_INTERRUPTED)
@@ -190,13 +190,11 @@ def test_an_interrupted_acl_export_leaves_no_file(cli: CliSandbox, tmp_path: Pat
 def test_an_interrupted_sandbox_anchor_leaves_no_file(sandbox_state: SandboxState, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    import backend.sandbox.cli as sandbox_cli
-
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     argv = ["sandbox", "anchor", "-o", str(out_dir / "anchor.xml"), "--data", str(sandbox_state.data_dir)]
     with monkeypatch.context() as patched:
-        patched.setattr(sandbox_cli, "os", _InterruptedRename())
+        patched.setattr(atomicfile, "os", _InterruptedRename())
         assert main(argv) == EXIT_INTERRUPTED
     assert capsys.readouterr().err == "kapka: interrupted.\n"
     assert list(out_dir.iterdir()) == []

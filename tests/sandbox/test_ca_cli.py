@@ -160,3 +160,30 @@ def test_refusals(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "did not issue" in capsys.readouterr().err
     assert main(["ca", "sign", str(tmp_path / "missing.csr"), "-o", str(out),
                  "--data", str(data_dir)]) == 1
+
+
+def test_an_interrupted_sign_leaves_no_certificate_file(data_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from backend import atomicfile
+
+    class InterruptedRename:  # ``os``, but Ctrl-C arrives just before the rename
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+        @staticmethod
+        def replace(source: object, target: object) -> None:
+            raise KeyboardInterrupt
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    argv = ["ca", "sign", str(tmp_path / "auth.csr"), "-o", str(out_dir / "auth.pem"),
+            "--data", str(data_dir)]
+    with monkeypatch.context() as patched:
+        patched.setattr(atomicfile, "os", InterruptedRename())
+        with pytest.raises(KeyboardInterrupt):
+            main(argv)
+    assert list(out_dir.iterdir()) == []
+    assert main(argv) == 0
+    assert [path.name for path in out_dir.iterdir()] == ["auth.pem"]

@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.atomicfile import write_whole
 from backend.sandbox.traffic.archive import ChainHead
 
 MESSAGELOG_DIR = "messagelog"
@@ -71,6 +71,4 @@ class LogState:
         data = {"next_record_id": self.next_record_id, "last_record_ms": self.last_record_ms,
                 "heads": {group: {"digest": head.digest, "file": head.file}
                           for group, head in sorted(self.heads.items())}}
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        write_whole(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
