@@ -15,6 +15,7 @@ import io
 import json
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -48,8 +49,18 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 OPERATOR_ENV = {"KAPKA_SANDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
 
 
+def clear_of_an_archiving_run() -> None:
+    """Wait, if need be, until the traffic's span (the last ``DAYS``) holds none of the six-hourly
+    archiving runs (00, 06, 12, 18 UTC), which would split the records into more files."""
+    span = float(DAYS) * 86_400 + 30
+    since = time.time() % (6 * 3600)
+    if since < span:
+        time.sleep(span - since)
+
+
 def generate_traffic(spawn_kapka: SpawnKapka, data_dir: Path) -> None:
     """``kapka sandbox traffic``, the PIN typed at its prompt as the operator would."""
+    clear_of_an_archiving_run()
     child = spawn_kapka("sandbox", "traffic", "--records", str(RECORDS), "--data", str(data_dir),
                         "--seed", "7", "--transaction-batch", str(PER_FILE), "--days", DAYS,
                         extra_env=OPERATOR_ENV, timeout=90)
