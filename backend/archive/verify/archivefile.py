@@ -5,6 +5,10 @@ its bytes are hashed straight from the memory-mapped file (``files.inflate_view`
 other case). The zip's CRC is not computed for containers whose linkinginfo digest matches (the
 digest proves more); it is computed for the ones that fail, and for every container of a file
 without linkinginfo, so that damage is told apart from rewriting.
+
+Layer (a) alone on a file as X-Road writes it (linkinginfo listing the containers in zip order)
+hashes and chains each container in one pass (``inplace.chain_in_place``); at the first line that
+does not hold, the file is checked again the general way, which says exactly what is wrong.
 """
 
 from __future__ import annotations
