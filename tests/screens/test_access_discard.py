@@ -4,6 +4,9 @@ staged (or after an apply) nothing is asked."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from access_support import CLIENT, PERMITS, open_access, press_button, registry_client, reloaded
 from keys_support import dialog, record_notifications, start
 from screen_support import Initialised, until_screen, wait_for
@@ -34,6 +37,16 @@ async def asked(pilot, count: int, doing: str) -> ConfirmDialog:
     return confirm
 
 
+@asynccontextmanager
+async def registry_matrix(initialised: Initialised, config, secrets) -> AsyncIterator[tuple]:
+    """A running console on the registry client's access-rights matrix: (app, pilot, screen,
+    what ``registry_client`` set up)."""
+    registry = await registry_client(initialised.state)
+    app = start(initialised, config, secrets)
+    async with app.run_test(size=SIZE) as pilot:
+        yield app, pilot, await open_access(pilot, CLIENT, view="matrix"), registry
+
+
 async def stage_two(pilot, screen: AccessRightsScreen) -> None:
     """In the matrix: a revocation (permits × getAddress) and a grant (clerks × getAddress)."""
     await pilot.press("space", "ctrl+right", "space")
@@ -43,11 +56,7 @@ async def stage_two(pilot, screen: AccessRightsScreen) -> None:
 
 async def test_reload_with_staged_changes_asks_cancel_keeps_them_discard_drops_them(
         initialised: Initialised, config, secrets) -> None:
-    state = initialised.state
-    registry = await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (app, pilot, screen, registry):
         await stage_two(pilot, screen)
         staged = dict(screen.model.pending)
         assert staged == {("getAddress", PERMITS): "revoke", ("getAddress", registry.clerks): "grant"}
@@ -79,11 +88,7 @@ async def test_reload_with_staged_changes_asks_cancel_keeps_them_discard_drops_t
 
 async def test_no_question_when_nothing_is_staged_or_after_an_apply(
         initialised: Initialised, config, secrets) -> None:
-    state = initialised.state
-    await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (app, pilot, screen, _registry):
         pushed: list[object] = []
         original = app.push_screen
 
@@ -120,11 +125,7 @@ async def test_no_question_when_nothing_is_staged_or_after_an_apply(
 
 async def test_leaving_with_escape_or_an_app_key_asks_first(
         initialised: Initialised, config, secrets) -> None:
-    state = initialised.state
-    await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (app, pilot, screen, _registry):
         await stage_two(pilot, screen)
 
         await pilot.press("v", "escape")  # the matrix's escape drops its selection first
@@ -156,11 +157,7 @@ async def test_leaving_with_escape_or_an_app_key_asks_first(
 
 async def test_switching_to_another_client_asks_and_replaces_the_screen(
         initialised: Initialised, config, secrets) -> None:
-    state = initialised.state
-    await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (app, pilot, screen, _registry):
         depth = len(app.screen_stack)
         await stage_two(pilot, screen)
 
@@ -193,11 +190,7 @@ async def test_switching_to_another_client_asks_and_replaces_the_screen(
 
 async def test_back_from_local_groups_keeps_what_is_staged(
         initialised: Initialised, config, secrets) -> None:
-    state = initialised.state
-    await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (_app, pilot, screen, _registry):
         await stage_two(pilot, screen)
         staged = dict(screen.model.pending)
         await pilot.press("l")
@@ -211,11 +204,7 @@ async def test_back_from_local_groups_keeps_what_is_staged(
 async def test_leaving_from_the_command_palette_asks_first(
         initialised: Initialised, config, secrets) -> None:
     """The palette's commands call the app's screen methods directly, past the screen's keys."""
-    state = initialised.state
-    await registry_client(state)
-    app = start(initialised, config, secrets)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_access(pilot, CLIENT, view="matrix")
+    async with registry_matrix(initialised, config, secrets) as (app, pilot, screen, _registry):
         await stage_two(pilot, screen)
         for leave in (app.show_dashboard, app.show_keys, app.show_clients, app.show_archives,
                       app.action_connect_screen):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,11 +191,7 @@ class FileVerifier:
         advanced = 0
         view = archive.view()
         try:
-            for start in range(0, len(containers), _CHUNK):
-                if self.run.should_stop():
-                    report.findings.append(_cancelled())
-                    return False
-                chunk = containers[start:start + _CHUNK]
+            for start, chunk in self._chunks(containers, report):
                 held, previous = chain_in_place(view, chunk, recorded[start:start + _CHUNK], previous,
                                                 new_hash)
                 if held < len(chunk):
@@ -206,7 +202,7 @@ class FileVerifier:
                 advanced += size
         finally:
             view.release()
-        return True
+        return not self.run.stopped
 
     def _hash_entries(self, archive: ArchiveFile, containers: list[Entry], new_hash: Callable,
                       digests: dict[str, str], records: dict[str, RecordReport], report: FileReport, *,
@@ -215,11 +211,7 @@ class FileVerifier:
         quiet = 0
         view = archive.view()
         try:
-            for start in range(0, len(containers), _CHUNK):
-                if self.run.should_stop():
-                    report.findings.append(_cancelled())
-                    break
-                chunk = containers[start:start + _CHUNK]
+            for _start, chunk in self._chunks(containers, report):
                 rest = hash_in_place(view, chunk, new_hash, digests) if fast else chunk
                 quiet += len(chunk) - len(rest)
                 for entry in rest:
@@ -232,6 +224,14 @@ class FileVerifier:
         finally:
             view.release()
         return quiet
+
+    def _chunks(self, containers: list[Entry], report: FileReport) -> Iterator[tuple[int, list[Entry]]]:
+        """(start, containers) a chunk at a time, until the run is cancelled (said in ``report``)."""
+        for start in range(0, len(containers), _CHUNK):
+            if self.run.should_stop():
+                report.findings.append(_cancelled())
+                return
+            yield start, containers[start:start + _CHUNK]
 
     def _recheck_crc(self, archive: ArchiveFile, name: str, record: RecordReport) -> None:
         entry = archive.entry(name)
