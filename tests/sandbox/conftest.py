@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from backend.sandbox.app import create_app
 from backend.sandbox.permissions import SECURITY_SERVER_ROLES
 from backend.sandbox.ratelimit import RateLimiter
 from backend.sandbox.state import SandboxState
-from tests.sandboxes import BASE_URL, api_key_header
+from tests.sandboxes import BASE_URL, PIN, api_key_header
 
 
 @pytest.fixture
@@ -69,3 +70,13 @@ def unthrottled_client(state: SandboxState, roles: list[str] | None = None) -> h
         base_url=BASE_URL,
         headers=api_key_header(key),
     )
+
+
+@pytest.fixture
+def pin_fd() -> Iterator[int]:
+    """A pipe holding the token PIN, for ``--pin-fd``."""
+    read, write = os.pipe()
+    os.write(write, (PIN + "\n").encode())
+    os.close(write)
+    yield read
+    os.close(read)

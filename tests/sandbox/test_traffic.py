@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
 import sqlite3
 import subprocess
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -330,15 +328,6 @@ def test_a_second_run_continues_the_ids_and_the_chain(templates: Templates, tmp_
                                                          first.files[-1].path.name)
     assert sorted(archived.records) == list(range(31, 51))
     _kapka_verifies(data_dir, 50)
-
-
-@pytest.fixture
-def pin_fd() -> Iterator[int]:
-    read, write = os.pipe()
-    os.write(write, (PIN + "\n").encode())
-    os.close(write)
-    yield read
-    os.close(read)
 
 
 def test_encrypted_archives_open_with_the_printed_gnupg_home(

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,15 +25,6 @@ from tests.sandbox.test_traffic import (
     _utc,
 )
 from tests.sandboxes import PIN, Templates
-
-
-@pytest.fixture
-def pin_fd() -> Iterator[int]:
-    read, write = os.pipe()
-    os.write(write, (PIN + "\n").encode())
-    os.close(write)
-    yield read
-    os.close(read)
 
 
 def test_a_fresh_sandbox_fills_the_default_three_days_archived_every_six_hours(
