@@ -1,7 +1,8 @@
 """The service-based view: the client's services, and who may call the highlighted one.
 
 Grants and revocations made here are staged in the same change set as the matrix's; the screen
-previews and applies them together.
+previews and applies them together. They are service-level; rights on single REST endpoints are
+listed (◐ when a subject has only those) and stay as they are.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Input, Static
 
 from backend.i18n import _, ngettext
 from screens.access.common import write_reason
+from screens.access.endpoint_rights import endpoint_list, endpoint_only_message
 from screens.access.matrix_model import (
     GRANT,
     REVOKE,
@@ -27,10 +29,26 @@ from screens.access.matrix_model import (
     parse_filter,
 )
 
+#: how wide the endpoints of a right are listed in the views
+ENDPOINTS_WIDTH = 40
+
 
 def state_word(state: CellState) -> str:
-    return {"granted": _("✓ right"), "pending-grant": _("+ grant"),
+    return {"granted": _("✓ right"), "partial": _("◐ endpoints"), "pending-grant": _("+ grant"),
             "pending-revoke": _("✗ revoke"), "none": _("· none")}[state]
+
+
+def count_text(rights: int, partial: int, staged: bool) -> str:
+    """A list's count: service-level rights, then those on some endpoints only (◐)."""
+    return f"{rights}" + (f" + {partial} ◐" if partial else "") + (" *" if staged else "")
+
+
+def endpoints_hint(states: list[CellState]) -> str:
+    """What a ◐ in the right-hand list means, when there is one."""
+    if "partial" not in states:
+        return ""
+    return " " + _("◐: rights on some endpoints only; they stay as they are (a rights file "
+                   "changes them).")
 
 
 class RightsView(Vertical):
@@ -134,6 +152,9 @@ class RightsView(Vertical):
         if self.model.stage(GRANT if kind == GRANT else REVOKE, cells):
             self.refresh_view()
             self.post_message(self.Staged())
+        elif kind == REVOKE and (untouched := self.model.endpoint_only(cells)):
+            self.notify(endpoint_only_message(len(untouched)), title=_("Endpoint rights stay"),
+                        markup=False)
 
     def undo(self, cell: tuple[str, str]) -> None:
         if self.model.pending.pop(cell, None) is not None:
@@ -159,7 +180,7 @@ class ByServiceView(RightsView):
 
     def on_mount(self) -> None:
         self.left.add_columns(_("Service"), _("Subjects"), _("Title"))
-        self.right.add_columns(_("Right"), _("Subject"), _("Kind"), _("Name"))
+        self.right.add_columns(_("Right"), _("Subject"), _("Endpoints"), _("Kind"), _("Name"))
 
     @property
     def service(self) -> str | None:
@@ -173,13 +194,15 @@ class ByServiceView(RightsView):
         query, _subjects = parse_filter(self.filter_text)
         table = self.left
         table.clear()
-        pending_services = {service for service, _subject in self.model.pending}
-        counts = Counter(service for service, _subject in self.model.rights)
-        for row in self.model.services:
+        model = self.model
+        pending_services = {service for service, _subject in model.pending}
+        counts = Counter(service for service, _subject in model.rights)
+        partial = Counter(service for service, _subject in model.endpoint_only(model.endpoint_rights))
+        for row in model.services:
             if query and query not in row.search_text:
                 continue
-            mark = " *" if row.key in pending_services else ""
-            table.add_row(row.code, f"{counts[row.key]}{mark}", row.title, key=row.code)
+            table.add_row(row.code, count_text(counts[row.key], partial[row.key],
+                                               row.key in pending_services), row.title, key=row.code)
         self._keep_cursor(table, keep)
         self.fill_right()
 
@@ -195,20 +218,24 @@ class ByServiceView(RightsView):
             return
         subjects = self.model.subjects_of(service)
         for col, state in subjects:
-            table.add_row(state_word(state), col.label, kind_word(col.kind), col.name, key=col.id)
+            endpoints = endpoint_list(self.model.endpoints(service, col.id), ENDPOINTS_WIDTH)
+            table.add_row(state_word(state), col.label, endpoints, kind_word(col.kind), col.name,
+                          key=col.id)
         self._keep_cursor(table, keep)
         hint.update(ngettext(
             "{service}: {n} subject. a grants access to more, d revokes the highlighted one, "
             "u drops its staged change; * marks staged changes.",
             "{service}: {n} subjects. a grants access to more, d revokes the highlighted one, "
             "u drops its staged change; * marks staged changes.", len(subjects)).format(
-            service=self.selected_key(self.left), n=len(subjects)))
+            service=self.selected_key(self.left), n=len(subjects))
+            + endpoints_hint([state for _col, state in subjects]))
 
     def action_add(self) -> None:
         service = self.service
         if service is None:
             return
-        have = {col.id for col, state in self.model.subjects_of(service) if state != "none"}
+        have = {col.id for col, state in self.model.subjects_of(service)
+                if state not in ("none", "partial")}  # ◐: the whole service can still be granted
         self.post_message(PickSubjects(service, have))
 
     def action_remove(self) -> None:

@@ -1,4 +1,5 @@
-"""The client-based view: the subjects, and the services the highlighted one may call."""
+"""The client-based view: the subjects, and the services the highlighted one may call (◐: only
+some of a service's REST endpoints, listed)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from textual.message import Message
 from textual.widgets import Static
 
 from backend.i18n import _, ngettext
-from screens.access.by_service import RightsView, state_word
+from screens.access.by_service import (
+    ENDPOINTS_WIDTH,
+    RightsView,
+    count_text,
+    endpoints_hint,
+    state_word,
+)
 from screens.access.common import subject_label
+from screens.access.endpoint_rights import endpoint_list
 from screens.access.matrix_model import REVOKE, kind_word, parse_filter
 
 
@@ -36,7 +44,7 @@ class BySubjectView(RightsView):
 
     def on_mount(self) -> None:
         self.left.add_columns(_("Subject"), _("Services"), _("Kind"))
-        self.right.add_columns(_("Right"), _("Service"), _("Title"))
+        self.right.add_columns(_("Right"), _("Service"), _("Endpoints"), _("Title"))
 
     @property
     def subject(self) -> str | None:
@@ -49,14 +57,16 @@ class BySubjectView(RightsView):
             query = self.filter_text.strip().lower()
         table = self.left
         table.clear()
-        counts = Counter(subject for _service, subject in self.model.rights)
-        pending = {subject for _service, subject in self.model.pending}
-        for col in self.model.subjects:
+        model = self.model
+        counts = Counter(subject for _service, subject in model.rights)
+        partial = Counter(subject for _service, subject in model.endpoint_only(model.endpoint_rights))
+        pending = {subject for _service, subject in model.pending}
+        for col in model.subjects:
             if query and query not in col.search_text:
                 continue
-            mark = " *" if col.id in pending else ""
             label = col.label + (f" ({col.name})" if col.name and col.name != col.label else "")
-            table.add_row(label, f"{counts[col.id]}{mark}", kind_word(col.kind), key=col.id)
+            table.add_row(label, count_text(counts[col.id], partial[col.id], col.id in pending),
+                          kind_word(col.kind), key=col.id)
         self._keep_cursor(table, keep)
         self.fill_right()
 
@@ -74,14 +84,16 @@ class BySubjectView(RightsView):
             return
         services = self.model.services_of(col.id)
         for row, state in services:
-            table.add_row(state_word(state), row.code, row.title, key=row.code)
+            endpoints = endpoint_list(self.model.endpoints(row.key, col.id), ENDPOINTS_WIDTH)
+            table.add_row(state_word(state), row.code, endpoints, row.title, key=row.code)
         self._keep_cursor(table, keep)
         hint.update(ngettext(
             "{subject}: {n} service. a gives it more, d revokes the highlighted one, u drops its "
             "staged change; * marks staged changes.",
             "{subject}: {n} services. a gives it more, d revokes the highlighted one, u drops its "
             "staged change; * marks staged changes.", len(services)).format(
-            subject=subject_label(col.kind, col.label, col.name), n=len(services)))
+            subject=subject_label(col.kind, col.label, col.name), n=len(services))
+            + endpoints_hint([state for _row, state in services]))
 
     def select_subject(self, subject_id: str) -> None:
         self.refresh_view()

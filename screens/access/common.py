@@ -14,7 +14,7 @@ from backend.api.clients import ClientSearch
 from backend.api.service_models import LOCALGROUP, SUBSYSTEM
 from backend.i18n import _
 from screens.access.data import subject_column
-from screens.access.matrix_model import kind_word
+from screens.access.matrix_model import kind_word, subject_label
 from screens.access.picker import Candidate
 from screens.base import is_read_only
 
@@ -66,11 +66,6 @@ def explain_disabled_key(node: Any, event: events.Key) -> bool:
     event.prevent_default()
     node.notify(why, title=active.binding.description, severity="warning", markup=False)
     return True
-
-
-def subject_label(kind: str, label: str, name: str) -> str:
-    text = f"{kind_word(kind)}: {label}"
-    return f"{text} ({name})" if name and name != label else text
 
 
 def candidate_searches(text: str) -> list[CandidateSearch]:

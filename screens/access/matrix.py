@@ -4,8 +4,10 @@ A ``DataTable`` would measure and keep every one of 150,000 cells; this widget a
 (``matrix_model.MatrixModel``) for the rows and columns on screen at each repaint. The subject
 header (top line) and the service column (left) stay in place while the cells scroll.
 
-Marks read without colour: ✓ a right, · none, + a grant pending, ✗ a revocation pending; the
-cursor's cell is drawn in brackets ``[✓]``.
+Marks read without colour: ✓ a right, ◐ rights on some REST endpoints of the service only, · none,
++ a grant pending, ✗ a revocation pending; the cursor's cell is drawn in brackets ``[✓]``.
+Staging is service-level: space on a ◐ cell stages a grant of the whole service, and ``r`` finds
+nothing to revoke there (it says so); rights on single endpoints stay as they are.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from textual.strip import Strip
 
 from backend.i18n import N_, _
 from screens.access.common import ACL_PERMISSIONS, permissions
+from screens.access.endpoint_rights import endpoint_only_message
 from screens.access.matrix_model import GRANT, REVOKE, CellState, MatrixModel
 from screens.base import is_read_only
 
-MARKS: dict[CellState, str] = {"granted": "✓", "none": "·", "pending-grant": "+",
+MARKS: dict[CellState, str] = {"granted": "✓", "partial": "◐", "none": "·", "pending-grant": "+",
                                "pending-revoke": "✗"}
 COLUMN_WIDTH = 9
 HEADER_LINES = 2  # the subject header: its owner or kind, then its code
@@ -50,6 +53,7 @@ class AccessMatrix(ScrollView, can_focus=True):
         "access-matrix--header", "access-matrix--row-header", "access-matrix--crosshair",
         "access-matrix--cursor", "access-matrix--selected", "access-matrix--granted",
         "access-matrix--none", "access-matrix--pending-grant", "access-matrix--pending-revoke",
+        "access-matrix--partial",
     }
 
     DEFAULT_CSS = """
@@ -60,6 +64,7 @@ class AccessMatrix(ScrollView, can_focus=True):
     AccessMatrix > .access-matrix--cursor { background: $accent; color: $text; text-style: bold; }
     AccessMatrix > .access-matrix--selected { background: $accent 35%; }
     AccessMatrix > .access-matrix--granted { color: $text-success; text-style: bold; }
+    AccessMatrix > .access-matrix--partial { color: $text-primary; text-style: bold; }
     AccessMatrix > .access-matrix--none { color: $text-muted; }
     AccessMatrix > .access-matrix--pending-grant { color: $text-warning; text-style: bold; }
     AccessMatrix > .access-matrix--pending-revoke { color: $text-error; text-style: bold; }
@@ -82,7 +87,8 @@ class AccessMatrix(ScrollView, can_focus=True):
         Binding("ctrl+left", "edge('left')", _("First subject"), show=False),
         Binding("ctrl+right", "edge('right')", _("Last subject"), show=False),
         Binding("space", "toggle", _("Toggle"), id="access.matrix.toggle",
-                tooltip=_("Stage a grant (or a revocation) of the cell; again to drop it")),
+                tooltip=_("Stage a grant (or a revocation) of the cell's service-level right; "
+                          "again to drop it. Rights on single endpoints stay")),
         Binding("v", "select", _("Select"), show=False, id="access.matrix.select",
                 tooltip=_("Start (or drop) a selection; move to extend it")),
         Binding("g", "grant", _("Grant"), id="access.matrix.grant",
@@ -329,9 +335,14 @@ class AccessMatrix(ScrollView, can_focus=True):
         self._stage(REVOKE)
 
     def _stage(self, kind: str) -> None:
-        changed = self.model.stage_selection(GRANT if kind == GRANT else REVOKE)
+        model = self.model
+        untouched = len(model.endpoint_only(model.selected_cells())) if kind == REVOKE else 0
+        changed = model.stage_selection(GRANT if kind == GRANT else REVOKE)
         self.refresh()
         self.post_message(self.Staged(self, changed))
+        if untouched:
+            self.notify(endpoint_only_message(untouched), title=_("Endpoint rights stay"),
+                        markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in STAGING_ACTIONS and self.disabled_reason(action):

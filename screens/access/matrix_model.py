@@ -5,12 +5,17 @@ No Textual here: the widget (``matrix.py``) draws what this model says, and the 
 benchmark drive it directly. Positions (``row``, ``col``) are indexes into the *visible* rows and
 columns (after filtering); changes are keyed by (service code, subject id) so that they survive
 filtering and reloading.
+
+A cell is a service-level right. Rights on single REST endpoints are kept beside them
+(``endpoint_rights``): a cell with some of those and no service-level right is "partial". The
+change set holds service-level changes only; endpoint rights stay as they are (X-Road keeps them
+apart: a service-level grant adds to them, a service-level revocation leaves them).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +24,7 @@ from backend.i18n import _, ngettext
 
 GRANT, REVOKE = "grant", "revoke"
 ChangeKind = Literal["grant", "revoke"]
-CellState = Literal["granted", "none", "pending-grant", "pending-revoke"]
+CellState = Literal["granted", "partial", "none", "pending-grant", "pending-revoke"]
 Cell = tuple[str, str]  # (the service's rights code, subject id)
 
 #: the order of subject kinds, in columns and lists
@@ -38,6 +43,12 @@ def kind_word(kind: str) -> str:
             LOCALGROUP: _("local group")}.get(kind, kind.lower())
 
 
+def subject_label(kind: str, label: str, name: str) -> str:
+    """"subsystem: KG:GOV:123:portal (State portal)"."""
+    text = f"{kind_word(kind)}: {label}"
+    return f"{text} ({name})" if name and name != label else text
+
+
 @dataclass(frozen=True)
 class ServiceRow:
     """A service of the client: ``code`` its full code (getPerson.v1), ``rights_code`` the code
@@ -47,6 +58,7 @@ class ServiceRow:
     title: str = ""
     service_id: str = ""
     rights_code: str = ""
+    endpoint_count: int = 0  # REST endpoints that can hold rights of their own (not the base)
 
     @property
     def key(self) -> str:
@@ -115,10 +127,15 @@ class MatrixModel:
     """Services (rows) × subjects (columns), the rights they hold, and the pending change set."""
 
     def __init__(self, services: Iterable[ServiceRow], subjects: Iterable[SubjectColumn],
-                 rights: Iterable[Cell]) -> None:
+                 rights: Iterable[Cell],
+                 endpoint_rights: Mapping[Cell, Sequence[str]] | None = None) -> None:
         self.services = sorted(services, key=lambda row: natural_key(row.code))
         self.subjects = sorted(subjects, key=lambda col: col.sort_key)
         self.rights: set[Cell] = set(rights)
+        #: rights on single REST endpoints: cell → its endpoints ("GET /pets"), in file order
+        self.endpoint_rights: dict[Cell, tuple[str, ...]] = {
+            cell: tuple(endpoints) for cell, endpoints in (endpoint_rights or {}).items()
+            if endpoints}
         self.pending: dict[Cell, ChangeKind] = {}
         self.filter_text = ""
         self.rows: list[int] = list(range(len(self.services)))
@@ -159,13 +176,25 @@ class MatrixModel:
             return "pending-grant"
         if pending == REVOKE:
             return "pending-revoke"
-        return "granted" if (service, subject) in self.rights else "none"
+        cell = (service, subject)
+        if cell in self.rights:
+            return "granted"
+        return "partial" if cell in self.endpoint_rights else "none"
 
     def state_at(self, row: int, col: int) -> CellState:
         return self.state(self.services[self.rows[row]].key, self.subjects[self.cols[col]].id)
 
     def subject(self, subject_id: str) -> SubjectColumn | None:
         return next((col for col in self.subjects if col.id == subject_id), None)
+
+    def endpoints(self, service: str, subject: str) -> tuple[str, ...]:
+        """The REST endpoints of ``service`` that ``subject`` has rights of their own on."""
+        return self.endpoint_rights.get((service, subject), ())
+
+    def endpoint_only(self, cells: Iterable[Cell]) -> list[Cell]:
+        """The cells with rights on single endpoints and no service-level right: a service-level
+        revocation has nothing to take away there."""
+        return [cell for cell in cells if cell in self.endpoint_rights and cell not in self.rights]
 
     # -- filtering ------------------------------------------------------------------------------
 
@@ -321,15 +350,20 @@ class MatrixModel:
 
     # -- views the other tabs use ---------------------------------------------------------------
 
+    def _listed(self, cell: Cell) -> bool:
+        return cell in self.rights or cell in self.pending or cell in self.endpoint_rights
+
     def subjects_of(self, service: str) -> list[tuple[SubjectColumn, CellState]]:
-        """Every subject with a right to ``service`` (a rights code) or a pending change for it."""
+        """Every subject with a right to ``service`` (a rights code) or to some of its endpoints,
+        or a pending change for it."""
         return [(col, self.state(service, col.id)) for col in self.subjects
-                if (service, col.id) in self.rights or (service, col.id) in self.pending]
+                if self._listed((service, col.id))]
 
     def services_of(self, subject: str) -> list[tuple[ServiceRow, CellState]]:
-        """Every service ``subject`` has a right to, or a pending change for."""
+        """Every service ``subject`` has a right to (or to some of its endpoints), or a pending
+        change for."""
         return [(row, self.state(row.key, subject)) for row in self.services
-                if (row.key, subject) in self.rights or (row.key, subject) in self.pending]
+                if self._listed((row.key, subject))]
 
     def row_for(self, code: str) -> ServiceRow | None:
         """The service with this full code."""

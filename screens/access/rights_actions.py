@@ -25,6 +25,7 @@ from backend.errors import KapkaError
 from backend.i18n import _
 from screens.access.changes import ApplyDialog, PlanPreview, revocation_effect
 from screens.access.common import write_reason
+from screens.access.endpoint_rights import endpoint_notes
 from screens.access.rights_dialogs import CopyDialog, ExportDialog, RightsFileDialog
 from screens.keys_calls import write_new
 from screens.widgets.confirm import ConfirmDialog
@@ -80,6 +81,7 @@ class RightsActions:
         requested = self.model.changes()
         plan = await plan_changes(self.app.server, self.client_id, requested,
                                   progress=self._reading)
+        plan.notes += endpoint_notes(self.model, requested)  # the endpoint rights that stay
         result = await self.review_and_apply(plan, _("Staged changes to {client}").format(
             client=self.client_id))
         if result is None:

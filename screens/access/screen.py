@@ -20,9 +20,10 @@ from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 from backend.i18n import N_, _, ngettext
 from screens.access.by_service import ByServiceView, RightsView
 from screens.access.by_subject import BySubjectView
-from screens.access.common import explain_disabled_key, subject_label, write_reason
+from screens.access.common import explain_disabled_key, write_reason
 from screens.access.data import AccessData, load_access
 from screens.access.discard import DiscardGuard
+from screens.access.endpoint_rights import DETAIL_WIDTH, cell_detail
 from screens.access.matrix import AccessMatrix
 from screens.access.matrix_model import MatrixModel, pending_summary
 from screens.access.rights_actions import RightsActions
@@ -31,14 +32,20 @@ from screens.base import KapkaScreen, describe_exception
 from screens.widgets.error_panel import ErrorPanel
 
 VIEWS = {"service": "tab-service", "subject": "tab-subject", "matrix": "tab-matrix"}
-LEGEND = N_("✓ right  · none  + grant staged  ✗ revocation staged  [ ] cursor  "
-           "(v or shift+arrows select)")
+LEGEND = N_("✓ right  ◐ some endpoints only  · none  + grant staged  ✗ revocation staged  "
+           "[ ] cursor  (v or shift+arrows select)")
 
 
 class AccessRightsScreen(DiscardGuard, StagingActions, RightsActions, KapkaScreen):
     """Access rights to the services of ``client_id``."""
 
     SCREEN_TITLE = _("Access rights")
+    HELP = _("Marks: ✓ a service-level right, ◐ rights on some REST endpoints of the service only "
+             "(the line under the matrix names them), · none, + a grant staged, ✗ a revocation "
+             "staged. Changes staged here are service-level: space on a ◐ cell stages a grant of "
+             "the whole service, and revoking a service-level right leaves rights on single "
+             "endpoints in place (X-Road keeps them apart). Endpoint rights change through a "
+             "rights file: e exports the rights, o plans the file.")
 
     BINDINGS = [
         Binding("1", "view('service')", _("By service"), show=False, id="access.by_service"),
@@ -174,10 +181,14 @@ class AccessRightsScreen(DiscardGuard, StagingActions, RightsActions, KapkaScree
                 "{n} staged change no longer differs from the server's rights and was dropped.",
                 "{n} staged changes no longer differ from the server's rights and were dropped.",
                 gone).format(n=gone), title=_("Reloaded"), markup=False)
-        self.query_one("#access-title", Static).update(_(
-            "Client {client}: {services} services, {subjects} subjects, {rights} rights").format(
+        title = _("Client {client}: {services} services, {subjects} subjects, {rights} rights").format(
             client=self.client_id, services=len(data.services), subjects=len(self.model.subjects),
-            rights=len(data.rights)))
+            rights=len(data.rights))
+        on_endpoints = sum(len(endpoints) for endpoints in data.endpoint_rights.values())
+        if on_endpoints:
+            title += ngettext(" and {n} on single endpoints", " and {n} on single endpoints",
+                              on_endpoints).format(n=on_endpoints)
+        self.query_one("#access-title", Static).update(title)
         self.matrix.set_model(self.model)
         for view in self.views:
             view.model = self.model
@@ -227,14 +238,8 @@ class AccessRightsScreen(DiscardGuard, StagingActions, RightsActions, KapkaScree
             cell.update(_("Nothing matches the filter.") if self.model.filter_text
                         else _("No services or no subjects yet; + adds a subject."), layout=False)
             return
-        service, subject = current
-        state = self.model.state(service.key, subject.id)
-        words = {"granted": _("✓ has the right"), "none": _("· no right"),
-                 "pending-grant": _("+ grant pending"), "pending-revoke": _("✗ revocation pending")}
-        title = f" ({service.title})" if service.title else ""
-        # the verdict first: long titles and names are cut at the end of the two lines
-        cell.update(f"{words[state]}: {service.code}{title} × "
-                    f"{subject_label(subject.kind, subject.label, subject.name)}",
+        width = cell.content_size.width or DETAIL_WIDTH  # not laid out yet: the widest
+        cell.update(cell_detail(self.model, *current, width),
                     layout=False)  # a fixed two lines: no layout pass
 
     # -- the views --------------------------------------------------------------------------

@@ -73,7 +73,8 @@ class StagingActions:
         if self._refuse_write():
             return
         subject = event.subject
-        have = {row.code for row, state in self.model.services_of(subject) if state != "none"}
+        have = {row.code for row, state in self.model.services_of(subject)
+                if state not in ("none", "partial")}  # ◐: the whole service can still be granted
         rows = self.model.services
 
         async def search(text: str) -> list[Candidate]:
