@@ -336,7 +336,8 @@ class AccessMatrix(ScrollView, can_focus=True):
 
     def _stage(self, kind: str) -> None:
         model = self.model
-        untouched = len(model.endpoint_only(model.selected_cells())) if kind == REVOKE else 0
+        untouched = len([cell for cell in model.endpoint_only(model.selected_cells())
+                         if cell not in model.pending]) if kind == REVOKE else 0
         changed = model.stage_selection(GRANT if kind == GRANT else REVOKE)
         self.refresh()
         self.post_message(self.Staged(self, changed))

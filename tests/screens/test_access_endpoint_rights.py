@@ -27,6 +27,8 @@ from screens.access.by_service import ByServiceView
 from screens.access.by_subject import BySubjectView
 from screens.access.changes import ApplyDialog, PlanPreview
 from screens.access.data import load_access
+from screens.access.endpoint_rights import endpoint_only_message
+from screens.help import HelpScreen
 from tests.acl.acl_support import server_client
 
 SIZE = (120, 36)
@@ -107,6 +109,13 @@ async def test_the_matrix_marks_endpoint_rights_and_a_grant_keeps_them(
         assert title.endswith("3 rights and 2 on single endpoints")
         legend = str(screen.query_one("#matrix-legend", Static).render())
         assert "◐ some endpoints only" in legend
+        await pilot.press("question_mark")  # the keys of the matrix, and what its marks mean
+        help_screen = await dialog(pilot, HelpScreen)
+        note = str(help_screen.query_one("#help-note", Static).render())
+        assert "◐ rights on some REST endpoints of the service only" in note
+        assert "space on a ◐ cell stages a grant of the whole service" in note
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="help closed")
         await pilot.press("slash", "p", "e", "t", "s", "enter")
         assert [model.service_at(row).code for row in range(model.row_count)] == ["pets"]
         await pilot.press("ctrl+left")
@@ -165,8 +174,10 @@ async def test_revoking_the_service_level_right_leaves_the_endpoint_right(
         model.move_to(0, cadastre)
         await pilot.press("r")  # ◐: nothing service-level to revoke, and it says so
         assert not model.pending
-        assert any(title == "Endpoint rights stay" and "Nothing to revoke on 1 cell" in message
-                   for title, message in told)
+        assert [message for title, message in told if title == "Endpoint rights stay"] == [
+            endpoint_only_message(1)]
+        await pilot.press("space", "r")  # r drops the staged grant: that is no "nothing to revoke"
+        assert not model.pending and len(told) == 1
         model.move_to(0, permits)
         await pilot.press("r")
         assert model.state("pets", PERMITS) == "pending-revoke"
