@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import TYPE_CHECKING
 
 from backend.i18n import _, set_language
@@ -14,6 +15,23 @@ if TYPE_CHECKING:
 
 
 def run_console(args: argparse.Namespace) -> int:
+    # Start-up imports make a great many objects that live as long as the process; collecting
+    # while they are made only walks them again and again (a tenth of a second before the first
+    # paint). Collection is paused until they are all made, then they are set aside (_settle).
+    gc.disable()
+    try:
+        return _run_console(args)
+    finally:
+        gc.enable()
+
+
+def _settle_startup_objects() -> None:
+    """Everything imported so far lives as long as the process: later collections skip it."""
+    gc.freeze()
+    gc.enable()
+
+
+def _run_console(args: argparse.Namespace) -> int:
     from console import paths
     from console.config import Config, ConfigError
 
@@ -24,9 +42,8 @@ def run_console(args: argparse.Namespace) -> int:
     if args.sandbox:
         from console.sandbox_session import EmbeddedSandbox
 
-        # the sandbox starts in its own process while this one loads the user interface
+        # the sandbox's process is started once the dashboard is painted (EmbeddedSandbox.connect)
         sandbox = EmbeddedSandbox(args.sandbox_data or paths.sandbox_data_dir(), fresh=args.fresh)
-        sandbox.start()
         try:
             return _run_app(args, config, sandbox=sandbox)
         finally:
@@ -66,6 +83,7 @@ def _run_app(args: argparse.Namespace, config: Config, *,
     else:
         app = KapkaApp(connector=connector, config=config, profile_name=args.profile,
                        read_only=read_only)
+    _settle_startup_objects()
     app.run()
     return app.return_code or 0
 

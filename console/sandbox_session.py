@@ -10,6 +10,7 @@ lives for this run only: it is revoked when the console exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -33,9 +34,8 @@ READY_TIMEOUT_SECONDS = 60.0  # a first start makes the sandbox's keys; later st
 LOG_FILE = "embedded.log"
 
 
-def _lower_priority() -> None:
-    """In the child: let the console's own start-up win the CPU; the sandbox has time."""
-    os.nice(5)
+#: The child's niceness: the console, painting and connecting meanwhile, wins the CPU.
+CHILD_NICENESS = 5
 
 
 class EmbeddedSandbox:
@@ -55,17 +55,26 @@ class EmbeddedSandbox:
     # -- the child process -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the child; returns at once (``connect()`` waits for it)."""
-        self.data_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._log = open(self.data_dir.parent / f"sandbox-{LOG_FILE}", "ab")  # noqa: SIM115
+        """Start the child; returns at once (``connect()`` waits for it, and starts it if need be)."""
+        log = self.data_dir.parent / f"sandbox-{LOG_FILE}"
         command = [sys.executable, "-m", "backend.sandbox.embedded", "--data", str(self.data_dir)]
         if self.fresh:
             command.append("--fresh")
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            start_new_session=True,  # Ctrl-C in the console's terminal is the console's
-            preexec_fn=_lower_priority,  # no threads exist yet at start-up
-        )
+        try:
+            self.data_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._log = open(log, "ab")  # noqa: SIM115
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+                start_new_session=True,  # Ctrl-C in the console's terminal is the console's
+            )
+        except OSError as error:
+            raise KapkaError(
+                _("The sandbox could not be started: {error}. Its data directory is {dir}; "
+                  "--sandbox-data names another.").format(error=error, dir=self.data_dir),
+                _("Sandbox not started"),
+            ) from error
+        with contextlib.suppress(OSError):  # set from here: the console has threads by now
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, CHILD_NICENESS)
 
     def _wait_ready_and_import(self) -> SandboxInfo:
         import backend.api.apikeys
@@ -114,7 +123,13 @@ class EmbeddedSandbox:
     # -- the console's connection ------------------------------------------------------------
 
     async def connect(self, *, read_only: bool = False) -> SecurityServerClient:
-        """Wait for the sandbox, create this session's API key, return a client (in a worker)."""
+        """Wait for the sandbox, create this session's API key, return a client (in a worker).
+
+        ``kapka --sandbox`` starts the child here, once the dashboard is painted: started
+        beside the console's own start-up, the two processes slowed each other down (the
+        dashboard came later and its data no sooner)."""
+        if self._process is None:
+            self.start()
         # the HTTP and TLS stack is imported off the event loop, which keeps painting meanwhile
         self.info = await asyncio.to_thread(self._wait_ready_and_import)
         from backend.api.apikeys import create_api_key

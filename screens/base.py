@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from backend.errors import KapkaError
 from backend.i18n import _
-from screens.widgets.server_header import ServerHeader
+from screens.widgets.server_header import HeaderInfo, ServerHeader
 from screens.widgets.status_line import StatusLine
 
 
@@ -55,10 +55,15 @@ class KapkaScreen(Screen[Any]):
         self.title = self.SCREEN_TITLE
 
     def compose_header(self) -> ComposeResult:
-        yield ServerHeader(self.SCREEN_TITLE, id="server-header")
+        header = ServerHeader(self.SCREEN_TITLE, id="server-header")
+        # filled now, so the screen's first frame has it (it follows the app once mounted)
+        header._show_info(getattr(self.app, "header_info", None) or HeaderInfo())
+        yield header
 
     def compose_footer(self) -> ComposeResult:
-        yield StatusLine(id="status-line")
+        status = StatusLine(id="status-line")
+        status._show_info(getattr(self.app, "alerts_info", None))
+        yield status
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
