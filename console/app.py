@@ -118,7 +118,9 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         if self._pending_client is not None:
             self.header_info = HeaderInfo(profile=self.profile_label, state="connecting",
                                           read_only=self.read_only)
-            self.show_dashboard()
+            # once on_mount has returned: a screen pushed while the app is still mounting is
+            # painted in pieces, its first whole frame some frames later
+            self.call_later(self.show_dashboard)
             self.call_after_refresh(self.await_pending_client)  # paint first, then connect
             return
         if self._initial_client is not None:
