@@ -135,11 +135,11 @@ class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
         if profile is not None:
             self.connect_profile(profile.name)
         elif self.profile_name is not None:
-            self.show_connect(error=KapkaError(
+            self.call_later(self.show_connect, error=KapkaError(  # once mounted, as above
                 _("There is no profile named {name} in {file}. Connect here to create it.").format(
                     name=self.profile_name, file=self.config.path), _("Unknown profile")))
         else:
-            self.show_connect()
+            self.call_later(self.show_connect)
 
     def _apply_themes(self) -> None:
         try:

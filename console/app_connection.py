@@ -41,8 +41,8 @@ class ConnectionMixin:
                                       read_only=self._read_only or
                                       self.connector.is_read_only(profile))
         self._show_main(ConnectingScreen(profile.name, profile.url))
-        store = self.connector.secrets
         try:
+            store = await self.connector.load_secrets()  # probing the keyring takes a moment
             # no secrets file yet: nothing to unlock, and the missing key is said below
             if store.file_exists and not await self.ensure_secrets_unlocked():
                 raise KapkaError(

@@ -92,6 +92,14 @@ class Connector:
             self._secrets = self._secrets()
         return self._secrets
 
+    async def load_secrets(self) -> SecretStore:
+        """``secrets``, made off the event loop if not made yet: the screen keeps painting."""
+        if callable(self._secrets):
+            store = await asyncio.to_thread(self._secrets)
+            if callable(self._secrets):  # not made on the event loop meanwhile
+                self._secrets = store
+        return self.secrets
+
     # -- what the screens ask ----------------------------------------------------------------
 
     def is_read_only(self, profile: Profile | None = None) -> bool:
