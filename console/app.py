@@ -14,7 +14,6 @@ from textual.worker import Worker
 
 from backend.errors import KapkaError
 from backend.i18n import _
-from console.commands import KapkaCommands
 from console.config import Config, Profile
 from screens.base import report_worker_error
 from screens.dashboard import DashboardScreen
@@ -22,6 +21,8 @@ from screens.widgets.server_header import HeaderInfo
 from screens.widgets.status_line import AlertsInfo
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from backend.api.client import SecurityServerClient, ServerIdentity
     from console.archive_settings import ArchiveSettings
     from console.connector import Connector
@@ -32,12 +33,19 @@ from console.theming import DARK_THEME, LIGHT_THEME, THEMES_FILE, load_themes, t
 __all__ = ["DARK_THEME", "LIGHT_THEME", "THEMES_FILE", "KapkaApp", "load_themes", "themes_dir"]
 
 
+def _kapka_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens."""
+    from console.commands import KapkaCommands
+
+    return KapkaCommands
+
+
 class KapkaApp(ConnectionMixin, OperatorDialogsMixin, App[int]):
     """The console: one connection to one security server at a time."""
 
     TITLE = "Kapka"
     CSS_PATH = str(themes_dir() / "kapka.tcss")
-    COMMANDS = App.COMMANDS | {KapkaCommands}
+    COMMANDS = App.COMMANDS | {_kapka_commands}
     ALERTS_INTERVAL: ClassVar[float] = 30.0  # X-Road limits requests per minute; not faster
 
     BINDINGS = [

@@ -24,7 +24,7 @@ DEFERRED = (
     "backend.api.client", "backend.api.transport", "backend.api.trust", "backend.archive",
     "backend.pki", "backend.acl", "backend.sandbox.server", "backend.sandbox.app",
     "backend.sandbox.state", "backend.sandbox.embedded",
-    "console.secrets", "console.filekeyring",
+    "console.secrets", "console.filekeyring", "console.commands",
     "screens.connect", "screens.connecting", "screens.keys", "screens.clients", "screens.services",
     "screens.access", "screens.archives", "screens.setup", "screens.help", "screens.expiry",
 )
