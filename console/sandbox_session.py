@@ -125,9 +125,10 @@ class EmbeddedSandbox:
     async def connect(self, *, read_only: bool = False) -> SecurityServerClient:
         """Wait for the sandbox, create this session's API key, return a client (in a worker).
 
-        ``kapka --sandbox`` starts the child here, once the dashboard is painted: started
-        beside the console's own start-up, the two processes slowed each other down (the
-        dashboard came later and its data no sooner)."""
+        ``kapka --sandbox`` starts the child here, once the dashboard is painted. Started beside
+        the console's own start-up, the two compete for the CPU: on a busy host the dashboard
+        came about 0.2 s later, its data no sooner; on an idle one the data came a few
+        hundredths of a second sooner, the dashboard no sooner (tests/bench/bench_startup.py)."""
         if self._process is None:
             self.start()
         # the HTTP and TLS stack is imported off the event loop, which keeps painting meanwhile

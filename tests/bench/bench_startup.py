@@ -3,7 +3,7 @@
 Both run in an 80×24 pseudo-terminal. The minimal app is ready when its one line is painted.
 Kapka's time-to-dashboard is when the Dashboard screen is painted (its title in the header); its
 time-to-data is when the Dashboard shows the sandbox's software token, i.e. real data has come
-back over HTTPS from the sandbox, which starts in its own process at the same moment.
+back over HTTPS from the sandbox, whose process Kapka starts once the dashboard is painted.
 Target: time-to-dashboard under 2× the minimal app.
 Run: ``.venv/bin/python -m tests.bench.bench_startup [--runs N]``.
 """
@@ -71,7 +71,8 @@ def main() -> int:
 `kapka --sandbox` with an initialised sandbox, against a minimal Textual app, both in an 80×24
 pseudo-terminal, {args.runs} runs each, interleaved. Time-to-dashboard: the Dashboard screen is
 painted. Time-to-data: the Dashboard shows the sandbox's software token (the sandbox started in its
-own process, an API key was created and the data came back over HTTPS).
+own process once the dashboard was painted, an API key was created and the data came back over
+HTTPS).
 
 | what | median | min | max |
 |---|---|---|---|
