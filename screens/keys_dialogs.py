@@ -211,23 +211,27 @@ class AddressDialog(KeysDialog):
         return address
 
 
-class DownloadDialog(KeysDialog):
-    """The CSR's format and the directory to save it in."""
+class DirectoryDialog(KeysDialog):
+    """Where to save something: an existing directory, picked in the file picker or typed, and,
+    when ``FORMATS`` lists any, the format to save it in. ``answer`` gives the directory, or
+    ``(format, directory)`` with formats."""
 
-    OK_LABEL = _("Save")
+    #: (name, label) of each format, the first the default; none: the directory alone
+    FORMATS: tuple[tuple[str, str], ...] = ()
+    FORMAT_ID = "format"
+    PICKER_ID = "directory"
+    MISSING = _("Choose an existing directory to save the file in.")
 
-    def __init__(self, what: str, *, default_format: str = "PEM", directory: Path | None = None
-                 ) -> None:
-        super().__init__(what)
-        self.TITLE_TEXT = _("Save the CSR")
-        self.default_format = default_format if default_format in ("PEM", "DER") else "PEM"
-        self.directory = directory
+    directory: Path | None = None
+    default_format: str | None = None
 
     def compose_fields(self) -> ComposeResult:
-        with RadioSet(id="csr-format", compact=True):
-            yield Choice(_("PEM (text)"), self.default_format == "PEM", name="PEM", compact=True)
-            yield Choice(_("DER (binary)"), self.default_format == "DER", name="DER", compact=True)
-        yield FilePicker(start=self.directory, directories=True, id="csr-directory")
+        if self.FORMATS:
+            default = self.default_format or self.FORMATS[0][0]
+            with RadioSet(id=self.FORMAT_ID, compact=True):
+                for name, label in self.FORMATS:
+                    yield Choice(label, name == default, name=name, compact=True)
+        yield FilePicker(start=self.directory, directories=True, id=self.PICKER_ID)
 
     def on_mount(self) -> None:
         self.query_one("#picker-path", Input).focus()
@@ -235,18 +239,36 @@ class DownloadDialog(KeysDialog):
     @on(FilePicker.Picked)
     def _picked(self, event: FilePicker.Picked) -> None:
         event.stop()
-        result = self.answer()
-        if result is not None:
-            self.dismiss(result)
+        self.submit()
 
-    def answer(self) -> tuple[str, Path] | None:
-        pressed = self.query_one("#csr-format", RadioSet).pressed_button
-        csr_format = pressed.name if pressed is not None and pressed.name else "PEM"
+    def answer(self) -> Any:
         directory = self.query_one(FilePicker).typed_path
         if directory is None or not directory.is_dir():
-            self.problem(_("Choose an existing directory to save the CSR in."))
+            self.problem(self.MISSING)
             return None
-        return csr_format, directory
+        if not self.FORMATS:
+            return directory
+        pressed = self.query_one(f"#{self.FORMAT_ID}", RadioSet).pressed_button
+        names = [name for name, _label in self.FORMATS]
+        chosen = pressed.name if pressed is not None and pressed.name in names else names[0]
+        return chosen, directory
+
+
+class DownloadDialog(DirectoryDialog):
+    """The CSR's format and the directory to save it in: ``(format, directory)``."""
+
+    OK_LABEL = _("Save")
+    FORMATS = (("PEM", _("PEM (text)")), ("DER", _("DER (binary)")))
+    FORMAT_ID = "csr-format"
+    PICKER_ID = "csr-directory"
+    MISSING = _("Choose an existing directory to save the CSR in.")
+
+    def __init__(self, what: str, *, default_format: str = "PEM", directory: Path | None = None
+                 ) -> None:
+        super().__init__(what)
+        self.TITLE_TEXT = _("Save the CSR")
+        self.default_format = default_format if default_format in ("PEM", "DER") else "PEM"
+        self.directory = directory
 
 
 class ExistingFileDialog(KeysDialog):

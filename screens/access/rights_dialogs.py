@@ -8,16 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, RadioSet, Select
+from textual.widgets import Label, Select
 
-from backend.acl.formats import Format
 from backend.i18n import _
 from screens.access.matrix_model import MatrixModel, kind_word
-from screens.keys_dialogs import ExistingFileDialog, KeysDialog
-from screens.widgets.choices import Choice
-from screens.widgets.file_picker import FilePicker
+from screens.keys_dialogs import DirectoryDialog, ExistingFileDialog, KeysDialog
 
 RIGHTS_SUFFIXES = (".toml", ".csv")
 
@@ -36,10 +32,14 @@ class RightsFileDialog(ExistingFileDialog):
                          _("Plan a rights file"), start=start)
 
 
-class ExportDialog(KeysDialog):
-    """The format (TOML or CSV) and the directory for the client's rights."""
+class ExportDialog(DirectoryDialog):
+    """The format (TOML or CSV) and the directory for the client's rights: ``(format, directory)``."""
 
     OK_LABEL = _("Export")
+    FORMATS = (("toml", _("TOML (reviewable, with names as comments)")),
+               ("csv", _("CSV (one right a line, for spreadsheets)")))
+    FORMAT_ID = "export-format"
+    PICKER_ID = "export-directory"
 
     def __init__(self, client_id: str, *, directory: Path | None = None) -> None:
         super().__init__(_("Every service of {client} with the subjects that may call it, and "
@@ -47,32 +47,6 @@ class ExportDialog(KeysDialog):
                            "never overwritten.").format(client=client_id))
         self.TITLE_TEXT = _("Export the access rights")
         self.directory = directory
-
-    def compose_fields(self) -> ComposeResult:
-        with RadioSet(id="export-format", compact=True):
-            yield Choice(_("TOML (reviewable, with names as comments)"), True, name="toml",
-                         compact=True)
-            yield Choice(_("CSV (one right a line, for spreadsheets)"), name="csv", compact=True)
-        yield FilePicker(start=self.directory, directories=True, id="export-directory")
-
-    def on_mount(self) -> None:
-        self.query_one("#picker-path", Input).focus()
-
-    @on(FilePicker.Picked)
-    def _picked(self, event: FilePicker.Picked) -> None:
-        event.stop()
-        result = self.answer()
-        if result is not None:
-            self.dismiss(result)
-
-    def answer(self) -> tuple[Format, Path] | None:
-        pressed = self.query_one("#export-format", RadioSet).pressed_button
-        fmt: Format = "csv" if pressed is not None and pressed.name == "csv" else "toml"
-        directory = self.query_one(FilePicker).typed_path
-        if directory is None or not directory.is_dir():
-            self.problem(_("Choose an existing directory to save the file in."))
-            return None
-        return fmt, directory
 
 
 class CopyDialog(KeysDialog):

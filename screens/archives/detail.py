@@ -27,7 +27,7 @@ from backend.archive.search import ArchiveSearch, RecordDetail
 from backend.archive.verify import ContainerVerifier, RecordReport, verify_record
 from backend.errors import KapkaError
 from backend.i18n import _
-from screens.archives.export import DirectoryDialog, audit
+from screens.archives.export import ExportDirectoryDialog, audit
 from screens.archives.format import size_text, time_text
 from screens.archives.message_render import Message as RecordMessage
 from screens.archives.message_render import message_renderable, read_message
@@ -225,7 +225,7 @@ class RecordScreen(KapkaScreen):
                 self.session.last_export_dir = directory
                 self.save(loaded, directory)
 
-        self.app.push_screen(DirectoryDialog(
+        self.app.push_screen(ExportDirectoryDialog(
             _("Export the record's container"),
             _("Saves {entry} ({size}), the record's ASiC-E container exactly as archived: message, "
               "signature, hash chains and timestamp, verifiable on its own.").format(

@@ -6,43 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on
-from textual.app import ComposeResult
-from textual.widgets import Input
-
 from backend.i18n import _
-from screens.keys_dialogs import KeysDialog
-from screens.widgets.file_picker import FilePicker, home
+from screens.keys_dialogs import DirectoryDialog
+from screens.widgets.file_picker import home
 
 
-class DirectoryDialog(KeysDialog):
+class ExportDirectoryDialog(DirectoryDialog):
     """Where to save an export: an existing directory (an existing file is never overwritten)."""
 
     OK_LABEL = _("Save")
+    PICKER_ID = "export-directory"
 
     def __init__(self, title: str, text: str, *, directory: Path | None = None) -> None:
         super().__init__(text + " " + _("An existing file is never overwritten; the file is readable by you "
                                         "only."))
         self.TITLE_TEXT = title
         self.directory = directory if directory is not None and directory.is_dir() else home()
-
-    def compose_fields(self) -> ComposeResult:
-        yield FilePicker(start=self.directory, directories=True, id="export-directory")
-
-    def on_mount(self) -> None:
-        self.query_one("#picker-path", Input).focus()
-
-    @on(FilePicker.Picked)
-    def _picked(self, event: FilePicker.Picked) -> None:
-        event.stop()
-        self.submit()
-
-    def answer(self) -> Path | None:
-        directory = self.query_one(FilePicker).typed_path
-        if directory is None or not directory.is_dir():
-            self.problem(_("Choose an existing directory to save the file in."))
-            return None
-        return directory
 
 
 def audit(app: Any, action: str, summary: str, **details: Any) -> None:

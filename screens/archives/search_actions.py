@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 from backend.archive.evidence import export_csv
 from backend.archive.search import ArchiveSearch, RecordFilter
 from backend.i18n import _, ngettext
-from screens.archives.export import DirectoryDialog, audit
+from screens.archives.export import ExportDirectoryDialog, audit
 from screens.archives.files_view import FilesPane
 from screens.archives.filters import FilterError, describe, parse_filter
 from screens.archives.format import count_text
@@ -138,7 +138,7 @@ class RecordsSearch:
                 self.session.last_export_dir = directory
                 self.save_csv(source.filter, directory)
 
-        self.app.push_screen(DirectoryDialog(
+        self.app.push_screen(ExportDirectoryDialog(
             _("Export the search result as CSV"),
             ngettext("Saves {n} record of the current search (time, direction, query id, client, service, "
                      "kind, size, archive) as a CSV file.",

@@ -14,11 +14,12 @@ from textual.widgets import Input
 
 from backend.archive.search import CSV_HEADER, ArchiveSearch, RecordFilter, write_csv
 from screens.archives.detail import RecordScreen
-from screens.archives.export import DirectoryDialog
+from screens.archives.export import ExportDirectoryDialog
 
 
 async def _choose_directory(pilot, directory: Path) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DirectoryDialog), what="directory dialog")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportDirectoryDialog),
+                   what="directory dialog")
     dialog = pilot.app.screen
     field = dialog.query_one("#picker-path", Input)
     field.value = str(directory)
@@ -102,7 +103,7 @@ async def test_export_into_a_missing_directory_is_refused_in_the_dialog(tmp_path
         await _choose_directory(pilot, tmp_path / "no-such-dir")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, DirectoryDialog)  # still asking
+        assert isinstance(dialog, ExportDirectoryDialog)  # still asking
         await pilot.click("#dialog-ok")
         assert "existing directory" in str(dialog.query_one("#dialog-problem").content)
         await pilot.press("escape")
